@@ -1,0 +1,82 @@
+"""The `kiosk` command line: one entry point, one module per subcommand.
+
+Each subcommand lives in ``kiosk/commands/<module>.py`` with ``add_arguments(parser)``
+and ``run(args) -> int``. Modules import their heavy dependencies (Kivy, FastAPI,
+pyscard) inside ``run`` so that ``kiosk --help`` stays fast. A subcommand whose
+module has not been written yet is still listed and exits 2 with a plain line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from kiosk import __version__
+from kiosk.errors import KioskError, NotAvailableYet
+
+# name -> (module under kiosk.commands, one-line help, issue that brings it)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("app", "the terminal, full screen and locked down", "foundation"),
+    "demo": ("app", "windowed; every device sim:, embedded hall with seed data", "foundation"),
+    "screenshot": ("screenshot", "render a screen offscreen to a PNG", "foundation"),
+    "devices": ("devices", "configured devices and their health", "hardware"),
+    "read-id": ("read_id", "read an ID card from a reader", "hardware"),
+    "read-card": ("read_card", "read a social security / smart card", "hardware"),
+    "print-test": ("print_test", "print a test receipt", "hardware"),
+    "scan": ("scan", "print codes read by a scanner", "hardware"),
+    "emulate": ("emulate", "run a wire-level device emulator", "hardware"),
+    "hall": ("hall", "reference online hall and fleet console", "online hall"),
+    "catalog": ("catalog", "search the service catalogue", "online hall"),
+    "selftest": ("selftest", "test every configured device and the hall link", "hardware"),
+}
+
+
+def _load(module: str):
+    try:
+        return importlib.import_module(f"kiosk.commands.{module}")
+    except ModuleNotFoundError as e:
+        if e.name == f"kiosk.commands.{module}":
+            return None
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk", description="Government self-service kiosk (政务服务自助终端).")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    parser.add_argument("--config", metavar="FILE",
+                        help="settings file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, (module_name, help_text, issue) in COMMANDS.items():
+        module = _load(module_name)
+        if module is None:
+            p = sub.add_parser(name, help=f"{help_text} (not available yet)")
+            p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+            p.set_defaults(handler=None, issue=issue)
+            continue
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        add = getattr(module, f"add_{name.replace('-', '_')}_arguments", None) or module.add_arguments
+        add(p)
+        p.set_defaults(handler=getattr(module, f"run_{name.replace('-', '_')}", None) or module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.handler is None:
+            raise NotAvailableYet(f"'{args.command}' is not available yet "
+                                  f"(it arrives with the {args.issue} work)")
+        return int(args.handler(args) or 0)
+    except KioskError as e:
+        print(f"kiosk {args.command}: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
