@@ -91,7 +91,7 @@ class UiSettings:
     services: list[str] = field(default_factory=lambda: list(SERVICES),
                                 metadata=_subset_of(SERVICES))
     window_size: str = field(default="1080x1920", metadata=_check(
-        lambda v: _parse_size(v) is not None, 'must be WIDTHxHEIGHT, e.g. "1080x1920"'))
+        lambda v: parse_size(v) is not None, 'must be WIDTHxHEIGHT, e.g. "1080x1920"'))
 
 
 @dataclass(frozen=True)
@@ -134,13 +134,13 @@ class Settings:
         return Path.home() / ".local" / "state" / "kiosk"
 
     def window_size(self) -> tuple[int, int]:
-        return _parse_size(self.ui.window_size)  # type: ignore[return-value]
+        return parse_size(self.ui.window_size)  # type: ignore[return-value]
 
     def replace(self, **sections: Any) -> "Settings":
         return dataclasses.replace(self, **sections)
 
 
-def _parse_size(text: str) -> tuple[int, int] | None:
+def parse_size(text: str) -> tuple[int, int] | None:
     m = re.fullmatch(r"(\d{3,4})x(\d{3,4})", text.strip())
     return (int(m[1]), int(m[2])) if m else None
 

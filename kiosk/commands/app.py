@@ -1,0 +1,40 @@
+"""`kiosk run` (the terminal, full screen) and `kiosk demo` (windowed, simulated devices)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+from kiosk import config
+from kiosk.errors import ConfigError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                        help="settings file (overrides the global --config)")
+
+
+def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    add_arguments(parser)
+    parser.add_argument("--size", metavar="WxH", help="window size, e.g. 1080x1920 or 540x960")
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from screens.launch import launch
+
+    return launch(config.load(args.config), lockdown=True)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from screens.launch import launch
+
+    settings = config.load(args.config)
+    if args.size and config.parse_size(args.size) is None:
+        raise ConfigError(f'--size: must be WIDTHxHEIGHT, e.g. "540x960" (got "{args.size}")')
+    sim = dataclasses.replace(settings.devices, idcard="sim:", card="sim:", printer="sim:", scanner="sim:")
+    ui = settings.ui if not args.size else dataclasses.replace(settings.ui, window_size=args.size)
+    settings = settings.replace(devices=sim, ui=ui, hall=dataclasses.replace(settings.hall, url="embedded"))
+    return launch(settings, lockdown=False)
+
+
+run = run_run

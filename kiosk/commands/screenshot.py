@@ -1,0 +1,74 @@
+"""`kiosk screenshot SCREEN --out PNG`: render one screen offscreen after its first frame."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+from kiosk import config
+from kiosk.errors import ConfigError, KioskError
+
+# what can be rendered: name -> (screen to start on, what to do once it is up)
+TARGETS = {
+    "attract": ("attract", None),
+    "home": ("home", None),
+    "soon": ("soon", None),
+    "idle-warning": ("home", "idle"),
+}
+SETTLE_FRAMES = 3  # frames after the first, so textures and the fade have landed
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("screen", nargs="?", help="screen name (see --list)")
+    parser.add_argument("--out", metavar="PNG", help="where to write the PNG")
+    parser.add_argument("--lang", choices=config.LANGUAGES)
+    parser.add_argument("--elderly", action="store_true", help="elderly mode (长辈版)")
+    parser.add_argument("--size", metavar="WxH", default="1080x1920")
+    parser.add_argument("--list", action="store_true", help="name the screens and exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list:
+        print("\n".join(TARGETS))
+        return 0
+    if not args.screen or not args.out:
+        raise KioskError("give a SCREEN and --out PNG (kiosk screenshot --list names the screens)")
+    if args.screen not in TARGETS:
+        raise KioskError(f"unknown screen {args.screen!r}; one of: {', '.join(TARGETS)}")
+    if config.parse_size(args.size) is None:
+        raise ConfigError(f'--size: must be WIDTHxHEIGHT, e.g. "1080x1920" (got "{args.size}")')
+    settings = config.load(args.config)
+    ui = dataclasses.replace(settings.ui, window_size=args.size, elderly_default=args.elderly,
+                             language=args.lang or settings.ui.language)
+    settings = settings.replace(ui=ui)
+    start, action = TARGETS[args.screen]
+    result: dict = {}
+
+    def first_frame(app):
+        from kivy.clock import Clock
+
+        if action == "idle":
+            app.idle.show_warning()
+        frames = iter(range(SETTLE_FRAMES))
+
+        def settle(_dt):
+            if next(frames, None) is not None:
+                Clock.schedule_once(settle, 0.05)
+                return
+            from screens.capture import window_image
+            try:
+                window_image().save(args.out)
+                result["ok"] = True
+            except OSError as e:
+                result["error"] = f"cannot write {args.out}: {e.strerror}"
+            app.stop()
+
+        Clock.schedule_once(settle, 0.2)
+
+    from screens.launch import launch
+    launch(settings, lockdown=False, offscreen=True, start_screen=start, on_first_frame=first_frame)
+    if "error" in result:
+        raise KioskError(result["error"])
+    print(args.out, file=sys.stdout)
+    return 0

@@ -1,0 +1,44 @@
+"""Kivy's environment and Config, set before anything imports kivy.core.window.
+
+Kivy reads ~/.kivy/config.ini and command-line arguments unless told not to;
+a kiosk must not pick up a user's config, so KIVY_HOME points into the state
+directory and KIVY_NO_CONFIG / KIVY_NO_ARGS are set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def prepare(*, size: tuple[int, int], fullscreen: bool, show_cursor: bool,
+            offscreen: bool, state_dir: Path) -> None:
+    if "kivy.core.window" in __import__("sys").modules:
+        raise RuntimeError("screens.boot.prepare() must run before the Kivy window is created")
+    kivy_home = state_dir / "kivy"
+    kivy_home.mkdir(parents=True, exist_ok=True)
+    os.environ["KIVY_HOME"] = str(kivy_home)
+    os.environ["KIVY_NO_CONFIG"] = "1"
+    os.environ["KIVY_NO_ARGS"] = "1"
+    os.environ["KIVY_NO_FILELOG"] = "1"
+    os.environ["KIVY_LOG_MODE"] = "PYTHON"
+    os.environ.setdefault("KIVY_GL_DEBUG", "0")
+    if offscreen:
+        os.environ["SDL_VIDEODRIVER"] = "offscreen"
+    from kivy.config import Config
+
+    Config.set("kivy", "exit_on_escape", "0")
+    Config.set("kivy", "pause_on_minimize", "0")
+    Config.set("kivy", "keyboard_mode", "system")
+    Config.set("graphics", "width", str(size[0]))
+    Config.set("graphics", "height", str(size[1]))
+    Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
+    Config.set("graphics", "borderless", "1" if fullscreen else "0")
+    Config.set("graphics", "resizable", "0" if fullscreen else "1")
+    Config.set("graphics", "show_cursor", "1" if show_cursor else "0")
+    Config.set("graphics", "multisamples", "0")
+    # A mouse click must be one touch, never the red multitouch-emulation dot.
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    for key in list(Config.options("input")):
+        if key != "mouse":
+            Config.remove_option("input", key)

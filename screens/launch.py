@@ -1,0 +1,55 @@
+"""Start the Kivy app: find the font, set Kivy's Config, run. The CLI's entry into the GUI."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from typing import Callable
+
+from kiosk.config import Settings
+from kiosk.fonts import find_cjk_font
+
+log = logging.getLogger("kiosk.launch")
+
+
+def first_frame_report(app) -> dict:
+    """Seconds from process start to the first frame, and memory; for bench/ and systemd."""
+    import psutil
+
+    process = psutil.Process()
+    return {"first_frame_s": round(time.time() - process.create_time(), 3),
+            "rss_mb": round(process.memory_info().rss / 2**20, 1),
+            "screen": app.manager.current,
+            "fullscreen": str(app.lockdown and "auto"), "lang": app.lang}
+
+
+def _report_ready(app) -> None:
+    path = os.environ.get("KIOSK_READY_FILE")
+    if path:
+        with open(path + ".tmp", "w") as f:
+            json.dump(first_frame_report(app), f)
+        os.replace(path + ".tmp", path)
+
+
+def launch(settings: Settings, *, lockdown: bool, offscreen: bool = False,
+           start_screen: str = "attract",
+           on_first_frame: Callable | None = None) -> int:
+    fonts = find_cjk_font(settings.ui.font, [settings.state_dir() / "fonts"])
+    from screens import boot
+
+    boot.prepare(size=settings.window_size(), fullscreen=lockdown,
+                 show_cursor=settings.ui.show_cursor or not lockdown,
+                 offscreen=offscreen, state_dir=settings.state_dir())
+    from screens.app import KioskApp
+
+    def first_frame(app):
+        _report_ready(app)
+        if on_first_frame:
+            on_first_frame(app)
+
+    app = KioskApp(settings, fonts, lockdown=lockdown, start_screen=start_screen,
+                   on_first_frame=first_frame)
+    app.run()
+    return 0
