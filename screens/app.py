@@ -36,7 +36,7 @@ KEY_ESCAPE = 27
 class KioskApp(App):
     lang = StringProperty("zh")
     elderly = BooleanProperty(False)
-    theme = ObjectProperty(None)
+    theme = ObjectProperty(None, rebind=True)  # rebind: kv rules reading app.theme.x follow a new theme
     other_language_name = StringProperty("")
     title = "Kiosk"
 

@@ -1,0 +1,204 @@
+"""The real app: attract -> home -> tiles, language, elderly mode, idle timeout, lockdown.
+
+Each test checks the pixels read back from the window, not only widget state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import time
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from kiosk.config import SERVICES
+from screens.theme import ELDERLY_PALETTE, ELDERLY_SIZES, NORMAL_PALETTE, contrast_ratio, rgba
+
+pytestmark = pytest.mark.gui
+
+
+@functools.lru_cache
+def _cmap(path: str) -> set[int]:
+    return set(TTFont(path, lazy=True)["cmap"].getBestCmap())
+
+
+def assert_readable(ui) -> None:
+    """No tofu (every character is in the font) and no clipped text on the current screen."""
+    cmap = _cmap(str(ui.app.fonts.regular))
+    for label in ui.labels():
+        missing = [ch for ch in label.text if not ch.isspace() and ord(ch) not in cmap]
+        assert not missing, f"tofu in {label.text!r}: {missing}"
+        tw, th = label.texture_size
+        assert tw <= label.width + 1 and th <= label.height + 1, \
+            f"clipped: {label.text!r} needs {tw}x{th}, has {label.width:.0f}x{label.height:.0f}"
+
+
+def with_ui(settings, **changes):
+    return settings.replace(ui=dataclasses.replace(settings.ui, **changes))
+
+
+def pixel(image, widget, dx=0.0, dy=0.0):
+    """The colour at a point of a widget (dx, dy as fractions of its size from its corner)."""
+    x, y = widget.to_window(widget.x + widget.width * dx, widget.y + widget.height * dy)
+    return image.getpixel((int(x), image.height - 1 - int(y)))
+
+
+def close_to(rgb, hex_colour, tolerance=6):
+    expected = [round(c * 255) for c in rgba(hex_colour)[:3]]
+    return all(abs(a - b) <= tolerance for a, b in zip(rgb, expected))
+
+
+def test_attract_screen_first_frame(ui):
+    assert ui.screen.name == "attract"
+    assert_readable(ui)
+    texts = ui.texts()
+    assert ui.app.settings.terminal.name in texts
+    assert "请点击屏幕开始" in texts and "或将身份证放在读卡区" in texts
+    shot = ui.screenshot()
+    start = ui.find_text("请点击屏幕开始")
+    assert close_to(pixel(shot, start.parent, 0.02, 0.5), NORMAL_PALETTE.accent)
+    # the text itself is drawn: the label's box holds more than one colour
+    box = shot.crop((int(start.x), int(shot.height - start.top), int(start.right), int(shot.height - start.y)))
+    assert len(box.getcolors(100000)) > 10
+
+
+def test_notices_rotate_on_the_attract_screen(ui):
+    first = ui.screen.ids.notice.text
+    ui.screen.line_index += 1
+    ui.frames(2)
+    assert ui.screen.ids.notice.text != first
+
+
+def test_touch_anywhere_starts_and_home_shows_every_tile(ui):
+    ui.tap_at(540, 900)
+    ui.wait(lambda: ui.screen.name == "home", what="home screen")
+    assert_readable(ui)
+    tiles = ui.screen.ids.tiles.children[::-1]
+    assert [t.service for t in tiles] == list(SERVICES)
+    labels = {"办事指南", "办件进度", "网上申办", "12345 诉求", "预约", "好差评", "网点导航", "政务公开"}
+    assert labels <= set(ui.texts())
+    shot = ui.screenshot()
+    for index, tile in enumerate(tiles):
+        assert close_to(pixel(shot, tile, 0.05, 0.5), NORMAL_PALETTE.tiles[index])
+
+
+def test_every_tile_opens_a_page_and_back_returns(ui):
+    ui.app.show("home")
+    ui.frames(3)
+    for service in SERVICES:
+        tile = next(t for t in ui.screen.ids.tiles.children if t.service == service)
+        ui.tap(tile)
+        ui.wait(lambda: ui.screen.name == "soon", what=f"{service} page")
+        assert "即将上线" in ui.texts()
+        assert ui.app.t(tile.label) in ui.texts()
+        assert_readable(ui)
+        ui.tap(ui.screen.ids.bar.back)
+        ui.wait(lambda: ui.screen.name == "home", what="back to home")
+
+
+def test_home_button_and_finish_button(ui):
+    ui.app.show("home")
+    ui.app.open_service("booking")
+    ui.frames(3)
+    ui.tap(ui.screen.ids.bar.home)
+    ui.wait(lambda: ui.screen.name == "home")
+    ui.app.session.data["name"] = "张三丰"
+    ui.tap(ui.find_text("结束办理并清除我的信息"))
+    ui.wait(lambda: ui.screen.name == "attract")
+    assert ui.app.session.data == {} and ui.app.session.ended_by == "finished"
+
+
+def test_language_switch_relabels_the_current_screen_at_once(ui):
+    ui.app.show("home")
+    ui.frames(3)
+    before = ui.screenshot()
+    ui.tap(ui.screen.ids.bar.ids.language)
+    ui.frames(3)
+    texts = ui.texts()
+    assert "Service guides" in texts and "办事指南" not in texts and "中文" in texts
+    assert_readable(ui)
+    after = ui.screenshot()
+    title = ui.screen.ids.title
+    box = (0, int(after.height - title.top), after.width, int(after.height - title.y))
+    assert before.crop(box).tobytes() != after.crop(box).tobytes()
+    ui.tap(ui.screen.ids.bar.ids.language)
+    ui.frames(3)
+    assert "办事指南" in ui.texts()
+
+
+def test_language_switch_works_on_the_attract_screen_too(ui):
+    ui.tap(ui.screen.ids.bar.ids.language)
+    ui.frames(3)
+    assert ui.screen.name == "attract", "the switch must not start a session"
+    assert "Touch the screen to start" in ui.texts()
+
+
+def test_elderly_mode_meets_the_numbers(ui):
+    ui.app.show("home")
+    ui.frames(2)
+    ui.tap(ui.screen.ids.bar.ids.elderly)
+    ui.frames(3)
+    assert ui.app.elderly and "退出长辈版" in ui.texts()
+    assert_readable(ui)
+    dp = ui.app.theme.scale
+    for label in ui.labels():
+        assert label.font_size >= 30 * dp - 0.01, f"{label.text!r} is {label.font_size / dp} dp"
+    from kivy.uix.behaviors import ButtonBehavior
+    targets = [w for w in ui.widgets() if isinstance(w, ButtonBehavior)]
+    assert len(targets) >= 10
+    for w in targets:
+        assert w.width >= 60 * dp and w.height >= 60 * dp, f"{w} is {w.width}x{w.height}"
+    assert ELDERLY_SIZES.heading >= 30 and ELDERLY_SIZES.body >= 30
+    shot = ui.screenshot()
+    assert close_to(pixel(shot, ui.screen.ids.bar, 0.5, 0.05), ELDERLY_PALETTE.bar)
+    palette = ELDERLY_PALETTE
+    pairs = [(palette.text, palette.background), (palette.muted, palette.background),
+             (palette.bar_text, palette.bar), (palette.warning_text, palette.warning),
+             *[(palette.tile_text, t) for t in palette.tiles]]
+    assert min(contrast_ratio(a, b) for a, b in pairs) >= 4.5
+    ui.tap(ui.screen.ids.bar.ids.elderly)
+    ui.frames(3)
+    assert not ui.app.elderly
+
+
+def test_escape_and_window_close_are_refused(ui):
+    from kivy.core.window import Window
+    ui.app.show("home")
+    ui.frames(2)
+    Window.dispatch("on_keyboard", 27, 41, None, [])
+    assert Window.dispatch("on_request_close") is True
+    ui.frames(2)
+    assert ui.screen.name == "home" and ui.app.root is not None
+
+
+def test_idle_warning_counts_down_and_continue_keeps_the_session(ui):
+    ui.app.settings = with_ui(ui.app.settings, idle_timeout=10, idle_warning=20)
+    ui.app.show("home")
+    ui.app.session.data["id_number"] = "110101199003071234"
+    started = time.monotonic()
+    ui.wait(lambda: ui.app.idle.warning is not None, timeout=15, what="idle warning")
+    assert 9.5 <= time.monotonic() - started <= 12
+    ui.frames(3)
+    warning = ui.app.idle.warning
+    assert "您还在办理吗？" in ui.texts(warning)
+    assert any("20 秒后将自动退出" in t or "19 秒后将自动退出" in t for t in ui.texts(warning))
+    shot = ui.screenshot()
+    assert close_to(pixel(shot, warning.ids.content, 0.02, 0.5), NORMAL_PALETTE.warning)
+    ui.tap(warning.ids.keep_going)
+    ui.wait(lambda: ui.app.idle.warning is None, what="warning closed")
+    assert ui.screen.name == "home" and ui.app.session.data["id_number"]
+
+
+def test_idle_timeout_returns_to_attract_and_wipes_the_session(ui):
+    ui.app.settings = with_ui(ui.app.settings, idle_timeout=10, idle_warning=20)
+    ui.app.show("home")
+    ui.app.open_service("apply")
+    ui.app.session.data.update(name="李四光", id_number="110101199003071234")
+    ui.wait(lambda: ui.app.idle.warning is not None, timeout=15, what="idle warning")
+    warned = time.monotonic()
+    ui.wait(lambda: ui.screen.name == "attract", timeout=25, what="attract after idle")
+    assert time.monotonic() - warned >= 19
+    assert ui.app.session.data == {} and ui.app.session.ended_by == "idle"
+    assert [s.name for s in ui.app.manager.screens] == ["attract"]
+    assert not any("李四光" in t or "110101" in t for t in ui.texts())

@@ -1,0 +1,20 @@
+"""Message ids that screens build in Python (tile labels, tips), read without importing Kivy."""
+
+import ast
+from pathlib import Path
+
+SCREENS = Path(__file__).resolve().parent.parent / "screens"
+
+
+def _literal(path: Path, name: str):
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise LookupError(f"{name} not in {path}")
+
+
+def python_message_ids() -> set[str]:
+    ids = set(_literal(SCREENS / "attract.py", "TIPS"))
+    for label, hint in _literal(SCREENS / "home.py", "SERVICE_LABELS").values():
+        ids |= {label, hint}
+    return ids

@@ -1,0 +1,17 @@
+"""Helpers for tests that run the real `kiosk` command in a subprocess (tests/ is on sys.path)."""
+
+import os
+import subprocess
+import sys
+
+
+def kiosk_env(**extra):
+    """The environment for a `kiosk` subprocess, without the test process's Kivy or SDL settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KIVY_", "SDL_"))}
+    env.update(extra)
+    return env
+
+
+def run_kiosk(*args, timeout=60, env=None):
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], capture_output=True,
+                          text=True, timeout=timeout, env=kiosk_env(**(env or {})))
