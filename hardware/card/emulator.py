@@ -1,0 +1,124 @@
+"""`kiosk emulate card`: a virtual card in vpcd's slot, steered by lines on stdin.
+
+Commands (one per line):
+  insert NAME          put a card from the card file in the slot
+  remove               take it out
+  removed-midread [N]  vanish on the Nth READ RECORD of the next read (default 2)
+  error SW [read|select|any]   answer status word SW (e.g. 6581); "error off" stops it
+  slow SECONDS         wait that long before every answer; "slow 0" stops it
+  clear                all faults off
+  status               what is inserted and which faults are on
+  cards                the cards in the card file
+  quit
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hardware.card.apdu import CardError
+from hardware.card.vpcd_card import SEED_FILE, VPCD_PORT, EmulatorError, VirtualCard, load_profiles
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = __doc__.split("\n\n", 1)[0]
+    parser.epilog = __doc__.split("\n\n", 1)[1]
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("--cards", metavar="FILE", default=str(SEED_FILE),
+                        help="card file (JSON, default: the fictional seed cards)")
+    parser.add_argument("--insert", metavar="NAME", default="", help="insert this card at start")
+    parser.add_argument("--host", default="127.0.0.1", help="where vpcd (inside pcscd) listens")
+    parser.add_argument("--port", type=int, default=VPCD_PORT,
+                        help=f"vpcd port ({VPCD_PORT} = reader \"Virtual PCD 00 00\")")
+    parser.add_argument("--start-pcscd", action="store_true",
+                        help="start pcscd (and stop it at the end) if none is running")
+
+
+def apply_command(card: VirtualCard, line: str) -> str:
+    """Carry out one command line; returns what to print. Bad input raises EmulatorError."""
+    words = line.split()
+    if not words:
+        return ""
+    verb, args = words[0].lower(), words[1:]
+    if verb == "insert" and len(args) == 1:
+        card.insert(args[0])
+        return f"inserted {args[0]}"
+    if verb == "remove" and not args:
+        card.remove()
+        return "removed"
+    if verb == "removed-midread" and len(args) <= 1:
+        n = _number(args[0], int, "removed-midread takes a READ RECORD count") if args else 2
+        if n < 1:
+            raise EmulatorError("removed-midread takes a READ RECORD count of 1 or more")
+        card.remove_midread(n)
+        return f"the card will vanish on READ RECORD {n}"
+    if verb == "error" and args == ["off"]:
+        card.fail_with(None)
+        return "error status off"
+    if verb == "error" and 1 <= len(args) <= 2:
+        sw = _number(args[0], lambda t: int(t, 16), "error takes a 4-digit hex status word")
+        card.fail_with(sw, args[1] if len(args) == 2 else "read")
+        return f"answering {sw:04X} to {card.error_on}"
+    if verb == "slow" and len(args) == 1:
+        card.slow(_number(args[0], float, "slow takes seconds"))
+        return f"answers delayed by {card.delay:g} s"
+    if verb == "clear" and not args:
+        card.clear_faults()
+        return "faults off"
+    if verb == "status" and not args:
+        return (f"inserted={card.inserted or '-'} connected={card.connected.is_set()} "
+                f"midread={card.remove_after_reads or '-'} "
+                f"error={f'{card.error_sw:04X}/{card.error_on}' if card.error_sw else '-'} "
+                f"slow={card.delay:g}")
+    if verb == "cards" and not args:
+        return " ".join(f"{p.name}({p.kind})" for p in card.profiles.values())
+    raise EmulatorError(f"unknown command {line.strip()!r}: insert NAME, remove, removed-midread [N], "
+                        "error SW [read|select|any], error off, slow S, clear, status, cards, quit")
+
+
+def _number(text: str, kind, message: str):
+    try:
+        return kind(text)
+    except ValueError:
+        raise EmulatorError(f"{message} (got {text!r})") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from kiosk.errors import KioskError
+
+    class CardEmulatorError(KioskError):
+        pass
+
+    try:
+        card = VirtualCard(load_profiles(args.cards), host=args.host, port=args.port)
+    except EmulatorError as e:
+        raise CardEmulatorError(str(e)) from None
+    daemon = None
+    if args.start_pcscd:
+        from hardware.card.pcscd import Pcscd
+        try:
+            daemon = Pcscd().ensure()
+        except CardError as e:
+            raise CardEmulatorError(str(e)) from None
+    print(f"virtual card for vpcd at {args.host}:{args.port}; type 'status', 'cards' or a command",
+          flush=True)
+    try:
+        if args.insert:
+            print(apply_command(card, f"insert {args.insert}"), flush=True)
+        for line in sys.stdin:
+            if line.strip().lower() in ("quit", "exit"):
+                break
+            try:
+                out = apply_command(card, line)
+            except EmulatorError as e:
+                out = f"error: {e}"
+            if out:
+                print(out, flush=True)
+    except EmulatorError as e:
+        raise CardEmulatorError(str(e)) from None
+    finally:
+        card.close()
+        if daemon is not None:
+            daemon.stop()
+    return 0

@@ -1,0 +1,265 @@
+"""A receipt printer emulator (product code: the demo, the admin self-test and the tests use it).
+
+It listens on TCP and/or a pty, reads the ESC/POS stream like a printer
+(hardware.printer.stream), answers DLE EOT 1/2/4 from its current state, keeps
+every job and renders each to a PNG preview. Faults can be switched while it
+runs, from Python (``set_fault``) or from stdin lines under ``kiosk emulate printer``.
+Job contents are kept in memory only; PNGs are written only to an ``--out`` folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import select
+import socket
+import sys
+import threading
+import tty
+from pathlib import Path
+from typing import Callable
+
+from hardware.printer.receipt import ENCODINGS, PAPERS
+from hardware.printer.stream import Job, StatusRequest, StreamParser
+
+FAULTS = ("paper-low", "paper-out", "cover-open", "offline", "no-answer")
+
+
+class PrinterEmulator:
+    def __init__(self, width: int = 80, encoding: str = "gb18030", chinese_mode: bool = True,
+                 out_dir: str | Path | None = None) -> None:
+        self.width, self.encoding, self.chinese_mode = width, encoding, chinese_mode
+        self.dots = PAPERS[width].dots
+        self.out_dir = Path(out_dir) if out_dir else None
+        self.jobs: list[Job] = []
+        self.faults: set[str] = set()
+        self.listeners: list[Callable[[Job], None]] = []
+        self.host, self.port, self.pty_path = "", 0, ""
+        self._lock = threading.Condition()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._sockets: list[socket.socket] = []
+        self._fds: list[int] = []
+
+    # faults and status ----------------------------------------------------------
+    def set_fault(self, name: str, on: bool = True) -> None:
+        name = name.replace("_", "-")
+        if name not in FAULTS:
+            raise ValueError(f"unknown printer fault {name!r} (known: {', '.join(FAULTS)})")
+        with self._lock:
+            (self.faults.add if on else self.faults.discard)(name)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    def status_byte(self, n: int) -> bytes:
+        """The DLE EOT n answer (empty: no answer). Fixed bits 0x12 in every byte."""
+        f = self.faults
+        if "no-answer" in f or n not in (1, 2, 3, 4):
+            return b""
+        value = 0x12
+        if n == 1 and f & {"offline", "paper-out", "cover-open"}:
+            value |= 0x08
+        if n == 2:
+            value |= (0x04 if "cover-open" in f else 0) | (0x20 if "paper-out" in f else 0)
+        if n == 4:
+            value |= (0x0C if "paper-low" in f else 0) | (0x60 if "paper-out" in f else 0)
+        return bytes([value])
+
+    # the stream -----------------------------------------------------------------
+    def new_parser(self) -> StreamParser:
+        return StreamParser(self.encoding, self.chinese_mode)
+
+    def handle(self, parser: StreamParser, data: bytes) -> bytes:
+        """Feed received bytes; returns the answer bytes to send back."""
+        answers = b""
+        for event in parser.feed(data):
+            if isinstance(event, StatusRequest):
+                answers += self.status_byte(event.n)
+            else:
+                self._finish(event)
+        return answers
+
+    def _finish(self, job: Job) -> None:
+        with self._lock:
+            job.number = len(self.jobs) + 1
+            job.faults = frozenset(self.faults)
+            self.jobs.append(job)
+            self._lock.notify_all()
+        if self.out_dir:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            (self.out_dir / f"job-{job.number:04d}.png").write_bytes(self.png(job))
+        for listener in list(self.listeners):
+            listener(job)
+
+    def wait_for_jobs(self, count: int, timeout: float = 5.0) -> bool:
+        with self._lock:
+            return self._lock.wait_for(lambda: len(self.jobs) >= count, timeout)
+
+    def png(self, job: Job) -> bytes:
+        from hardware.printer.preview import render_png
+        return render_png(job, self.dots)
+
+    # transports -----------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"tcp://{self.host}:{self.port}"
+
+    def start_tcp(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        server = socket.create_server((host, port))
+        server.settimeout(0.2)
+        self._sockets.append(server)
+        self.host, self.port = host, server.getsockname()[1]
+        self._spawn(self._accept, server)
+        return self.url
+
+    def start_pty(self) -> str:
+        master, slave = os.openpty()
+        tty.setraw(slave)  # no echo, no CR/LF translation: bytes pass through as on a wire
+        self._fds += [master, slave]  # keeping the slave open: no EIO when the driver closes it
+        self.pty_path = os.ttyname(slave)
+        self._spawn(self._serve_pty, master)
+        return self.pty_path
+
+    def stop(self) -> None:
+        self._stop.set()
+        for s in self._sockets:
+            try:
+                s.close()
+            except OSError:
+                pass
+        for t in self._threads:
+            t.join(timeout=2)
+        for fd in self._fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._sockets.clear()
+        self._fds.clear()
+
+    def _spawn(self, target, *args) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True,
+                                  name=f"printer-emulator-{target.__name__}")
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept(self, server: socket.socket) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            conn.settimeout(0.2)
+            self._sockets.append(conn)
+            self._spawn(self._serve_socket, conn)
+
+    def _serve_socket(self, conn: socket.socket) -> None:
+        parser = self.new_parser()  # a new connection is a new byte stream
+        while not self._stop.is_set():
+            try:
+                data = conn.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            answer = self.handle(parser, data)
+            if answer:
+                try:
+                    conn.sendall(answer)
+                except OSError:
+                    break
+        conn.close()
+
+    def _serve_pty(self, master: int) -> None:
+        parser = self.new_parser()
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([master], [], [], 0.2)
+                if not ready:
+                    continue
+                data = os.read(master, 65536)
+            except (OSError, ValueError):
+                return
+            answer = self.handle(parser, data)
+            if answer:
+                os.write(master, answer)
+
+
+# `kiosk emulate printer` ------------------------------------------------------------
+HELP = ("commands: <fault> on|off (faults: " + ", ".join(FAULTS) + "), clear, status, jobs, "
+        "help, quit")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--tcp", type=int, metavar="PORT", default=None,
+                        help="listen on this TCP port (0 = any free port; default 9100 without --pty)")
+    parser.add_argument("--pty", action="store_true", help="also offer a pty (a serial port)")
+    parser.add_argument("--width", type=int, choices=(58, 80), default=80, help="paper width in mm")
+    parser.add_argument("--encoding", choices=ENCODINGS, default="gb18030")
+    parser.add_argument("--chinese-mode", choices=("on", "off"), default="on",
+                        help="Chinese mode at power-on (FS & / FS . switch it)")
+    parser.add_argument("--out", metavar="DIR", help="write each job's PNG preview here")
+    parser.add_argument("--fault", action="append", default=[], choices=FAULTS,
+                        help="start with this fault on (repeatable)")
+
+
+def command(emulator: PrinterEmulator, line: str) -> str | None:
+    """One stdin command; returns the reply, or None to quit."""
+    words = line.split()
+    if not words:
+        return ""
+    if words[0] in ("quit", "exit"):
+        return None
+    if words[0] == "clear":
+        emulator.clear_faults()
+        return "faults: none"
+    if words[0] == "status":
+        return "faults: " + (", ".join(sorted(emulator.faults)) or "none")
+    if words[0] == "jobs":
+        return f"jobs: {len(emulator.jobs)}"
+    if words[0] in FAULTS and len(words) <= 2 and (len(words) == 1 or words[1] in ("on", "off")):
+        emulator.set_fault(words[0], len(words) == 1 or words[1] == "on")
+        return "faults: " + (", ".join(sorted(emulator.faults)) or "none")
+    return HELP
+
+
+def run(args: argparse.Namespace) -> int:
+    from kiosk.errors import KioskError
+    emulator = PrinterEmulator(args.width, args.encoding, args.chinese_mode == "on", args.out)
+    for fault in args.fault:
+        emulator.set_fault(fault)
+    emulator.listeners.append(lambda job: print(
+        f"job {job.number}: {len(job.lines)} text lines, {len(job.qr_codes)} QR, "
+        f"{len(job.barcodes)} barcodes" + (f" -> {args.out}/job-{job.number:04d}.png" if args.out else ""),
+        flush=True))
+    try:
+        if args.tcp is not None or not args.pty:
+            print(f"printer emulator: {emulator.start_tcp(args.host, 9100 if args.tcp is None else args.tcp)}",
+                  flush=True)
+        if args.pty:
+            print(f"printer emulator: serial://{emulator.start_pty()}", flush=True)
+    except OSError as e:
+        emulator.stop()
+        raise KioskError(f"cannot start the printer emulator: {e.strerror or e}") from None
+    print(HELP, flush=True)
+    try:
+        for line in sys.stdin:
+            reply = command(emulator, line)
+            if reply is None:
+                break
+            if reply:
+                print(reply, flush=True)
+        else:
+            threading.Event().wait()  # stdin closed: keep serving until interrupted
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    return 0

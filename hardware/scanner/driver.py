@@ -1,0 +1,135 @@
+"""Scanner drivers: a serial / TCP line scanner and a keyboard wedge; both emit ``scanned``."""
+
+from __future__ import annotations
+
+import termios
+import threading
+from typing import Any
+
+import serial
+
+from hardware.model import Device, Health, Status
+from hardware.scanner.lines import LineSplitter, ScanError
+from hardware.scanner.wedge import KeyBurst
+
+
+class ScannerOffline(ScanError):
+    pass
+
+
+class SerialScanner(Device):
+    """Reads line-terminated codes on its own thread; reopens the port when it comes back."""
+
+    kind = "scanner"
+
+    def __init__(self, url: str, port_url: str, baudrate: int = 9600, retry_interval: float = 0.3,
+                 emulator: Any = None) -> None:
+        super().__init__(url)
+        self.port_url, self.baudrate = port_url, baudrate
+        self.retry_interval = retry_interval
+        self.emulator = emulator  # set for sim: URLs; stopped on close
+        self._port: serial.SerialBase | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _open(self) -> None:
+        self._connect()
+        self.set_status(Status(Health.OK, "ready"))
+        if self.emulator is not None:
+            self.emulator.driver_connected()
+
+    def _close(self) -> None:
+        self._drop()
+        if self.emulator is not None:
+            self.emulator.stop()
+
+    def _enable(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._read_loop, name="scanner-read", daemon=True)
+        self._thread.start()
+
+    def _disable(self) -> None:
+        self._stop.set()
+        if self._thread and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self._thread = None
+
+    def _connect(self) -> serial.SerialBase:
+        if self._port is None:
+            try:
+                self._port = serial.serial_for_url(self.port_url, baudrate=self.baudrate, timeout=0.1)
+            except (serial.SerialException, OSError, ValueError):
+                raise ScannerOffline(f"no scanner at {self.port_url}: check its cable and power") from None
+        return self._port
+
+    def _drop(self) -> None:
+        port, self._port = self._port, None
+        if port is not None:
+            try:
+                port.close()
+            except (serial.SerialException, OSError, termios.error):
+                pass
+
+    def check_health(self) -> Status:
+        try:
+            self._connect()
+            status = Status(Health.OK, "ready")
+        except ScannerOffline as e:
+            status = Status(Health.OFFLINE, str(e))
+        self.set_status(status)
+        return status
+
+    def _read_loop(self) -> None:
+        lines = LineSplitter()
+        while not self._stop.is_set():
+            try:
+                port = self._connect()
+                data = port.read(max(1, port.in_waiting))
+            except ScannerOffline as e:
+                self.set_status(Status(Health.OFFLINE, str(e)))
+                self._stop.wait(self.retry_interval)
+                continue
+            except (serial.SerialException, OSError, termios.error):  # termios.error is no OSError
+                self._drop()
+                lines = LineSplitter()  # half a code from before the drop is not a code
+                self.count("errors")
+                self.set_status(Status(Health.OFFLINE, f"the scanner at {self.port_url} went away "
+                                                       "(unplugged?); waiting for it to return"))
+                continue
+            self.set_status(Status(Health.OK, "ready"))
+            for item in lines.feed(data):
+                if isinstance(item, ScanError):
+                    self.count("errors")
+                    self.emit("scan_error", str(item))
+                else:
+                    self.count("scans")
+                    self.emit("scanned", item)
+
+
+class WedgeScanner(Device):
+    """A USB scanner in keyboard mode; the GUI feeds it key events (`feed`, `flush`)."""
+
+    kind = "scanner"
+
+    def __init__(self, url: str = "hid:", max_gap: float = 0.03, min_length: int = 4) -> None:
+        super().__init__(url)
+        self.burst = KeyBurst(self._scanned, self._typed, max_gap, min_length)
+
+    def feed(self, char: str, at: float) -> None:
+        self.burst.feed(char, at)
+
+    def flush(self, now: float) -> None:
+        self.burst.flush(now)
+
+    def check_health(self) -> Status:
+        # a keyboard wedge cannot be asked anything: unknown is a warning, never ok
+        status = Status(Health.WARNING, "keyboard-wedge scanner: cannot be checked, scan a code to test it")
+        self.set_status(status)
+        return status
+
+    def _scanned(self, code: str) -> None:
+        self.count("scans")
+        self.emit("scanned", code)
+
+    def _typed(self, text: str) -> None:
+        self.emit("typed", text)

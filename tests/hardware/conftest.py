@@ -1,0 +1,131 @@
+"""Device fixtures. Shared by the hardware engineers: add fixtures, prefixed by device kind."""
+
+import pytest
+
+
+# --- ID card reader -------------------------------------------------------------
+
+@pytest.fixture(params=["pty", "tcp"])
+def idcard_emulator(request):
+    """The wire-level ID card reader emulator with the seed cards, on a pty or a TCP port."""
+    from hardware.idcard.emulator import IdCardEmulator
+    emulator = IdCardEmulator(transport=request.param, slow_delay=2.0).start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def idcard_reader(idcard_emulator):
+    """The real driver connected to `idcard_emulator` through pyserial (pty path or socket:// URL).
+
+    Timeouts are looser than the reference's 100 ms so a busy test machine does not flake;
+    the emulator's slow answers (2 s) still miss them.
+    """
+    from hardware.idcard import frame
+    from hardware.idcard.driver import IdCardReader
+    reader = IdCardReader(idcard_emulator.url, idcard_emulator.link.driver_address, poll_interval=0.05,
+                          timeouts={frame.FIND: 0.5, frame.SELECT: 0.5, frame.READ_ADDRESS: 0.5})
+    reader.open()
+    yield reader
+    reader.close()
+
+
+# --- scanner --------------------------------------------------------------------
+
+@pytest.fixture(params=["pty", "tcp"])
+def scanner_emulator(request):
+    from hardware.scanner.emulator import ScannerEmulator
+    emulator = ScannerEmulator(transport=request.param, baudrate=115200).start()
+    yield emulator
+    emulator.stop()
+
+
+# --- receipt printer ------------------------------------------------------------
+
+@pytest.fixture(params=["tcp", "pty"])
+def printer_emulator(request):
+    """The ESC/POS printer emulator (80 mm, GB18030, Chinese mode on) on a TCP port or a pty."""
+    from hardware.printer.emulator import PrinterEmulator
+    emulator = PrinterEmulator(width=80)
+    emulator.driver_url = (emulator.start_tcp() if request.param == "tcp"
+                           else "serial://" + emulator.start_pty())
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def printer_device(printer_emulator):
+    """The real driver (python-escpos Network or Serial) connected to `printer_emulator`."""
+    from hardware.printer.driver import ReceiptPrinter
+    device = ReceiptPrinter(printer_emulator.driver_url, timeout=0.5)
+    device.open()
+    yield device
+    device.close()
+
+
+# --- smart card reader (PC/SC) --------------------------------------------------
+
+@pytest.fixture(scope="session")
+def pcscd_service():
+    """pcscd with the vsmartcard-vpcd driver for the whole run.
+
+    pcsc-lite hard-codes /run/pcscd/pcscd.comm, so one pcscd per machine: if one
+    already answers it is used (and left running; `owned` is False, so tests that
+    stop pcscd skip); otherwise one is started here and stopped by its pid after.
+    """
+    from pathlib import Path
+    from hardware.card import pcscd
+    daemon = pcscd.Pcscd()
+    if not pcscd.responding() and not Path(daemon.binary).is_file():
+        pytest.skip("pcscd is not installed (apt-get install pcscd vsmartcard-vpcd)")
+    daemon.ensure()
+    assert any("Virtual PCD 00 00" == n for n in pcscd.reader_names()), \
+        "pcscd runs without the vsmartcard-vpcd reader 'Virtual PCD 00 00'"
+    yield daemon
+    daemon.stop()
+
+
+def card_wait_reader_empty(timeout=5.0):
+    """Wait until pcscd sees no card in 'Virtual PCD 00 00' (so tests start clean)."""
+    import time
+    from smartcard import scard
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hresult != scard.SCARD_S_SUCCESS:
+        return
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            hresult, states = scard.SCardGetStatusChange(
+                context, 0, [("Virtual PCD 00 00", scard.SCARD_STATE_UNAWARE)])
+            if hresult == scard.SCARD_S_SUCCESS and states[0][1] & scard.SCARD_STATE_EMPTY:
+                return
+            time.sleep(0.05)
+    finally:
+        scard.SCardReleaseContext(context)
+
+
+@pytest.fixture
+def card_clean_slot(pcscd_service):
+    """vpcd's first slot is empty before and after the test (one card per slot at a time)."""
+    card_wait_reader_empty()
+    yield
+    card_wait_reader_empty()
+
+
+@pytest.fixture
+def card_virtual(card_clean_slot):
+    """The product's virtual card (seed cards) in vpcd's first slot, nothing inserted yet."""
+    from hardware.card.vpcd_card import VirtualCard
+    card = VirtualCard()
+    yield card
+    card.close()
+
+
+@pytest.fixture
+def card_reader(card_virtual):
+    """The real pyscard driver on reader 'Virtual PCD 00 00', enabled (its watcher runs)."""
+    from hardware.card import from_url
+    reader = from_url("pcsc:Virtual PCD 00 00")
+    reader.enable()
+    yield reader
+    reader.close()
