@@ -1,0 +1,155 @@
+"""Applications (网上申办): create with a 申办流水号, read with its timeline, look up by ID number."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Request
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema
+from sqlalchemy import select
+
+from hall import clock, db
+from hall.api.deps import ReadDB, WriteDB
+from hall.checks import IdNumber, PersonName, Phone, text
+from hall.errors import COMMON_ERRORS, POST_ERRORS, invalid, not_found
+from hall.identity import id_hash, mask_id, mask_name, new_number
+from hall.idempotency import IdempotencyDep
+
+router = APIRouter(tags=["applications"], responses=COMMON_ERRORS)
+FINISHED = {"办结", "不予受理"}
+Stage = Literal["收件", "受理", "不予受理", "补正", "审查", "决定", "办结"]
+_FORM_TEXT = TypeAdapter(text(0, 1000))
+
+
+def _form_value(value: Any) -> Any:
+    """One plain value per form field: text up to 1000 characters, a finite number, yes/no or empty."""
+    if isinstance(value, str):
+        return _FORM_TEXT.validate_python(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    raise ValueError("must be text, a number, true/false or null")
+
+
+FormValue = Annotated[Any, AfterValidator(_form_value), WithJsonSchema(
+    {"anyOf": [{"type": "string", "maxLength": 1000}, {"type": "number"}, {"type": "boolean"},
+               {"type": "null"}]})]
+
+
+class Applicant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: PersonName
+    id_number: IdNumber
+    phone: Phone
+
+
+class ApplicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item_code: Annotated[str, Field(min_length=1, max_length=64)]
+    applicant: Applicant
+    form: dict[Annotated[str, Field(min_length=1, max_length=64)], FormValue] = Field(
+        default_factory=dict, max_length=50, description="the item's form fields, at most 50")
+    channel: Literal["kiosk", "web", "window"] = "kiosk"
+
+
+class Lookup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id_number: IdNumber
+
+
+class TimelineEntry(BaseModel):
+    stage: Stage
+    at: str
+    note: str
+
+
+class MaskedApplicant(BaseModel):
+    name_masked: str
+    id_masked: str
+
+
+class Application(BaseModel):
+    number: str = Field(description="申办流水号: SB + yyyymmdd + 6 digits")
+    item_code: str
+    item_name: str
+    status: Stage
+    submitted_at: str
+    limit_days: int
+    due_date: date
+    elapsed_working_days: int
+    signal: Literal["green", "yellow", "red"]
+    timeline: list[TimelineEntry]
+    applicant: MaskedApplicant
+
+
+class Applications(BaseModel):
+    items: list[Application]
+
+
+def signal(limit_days: int, submitted: date, due: date, today: date) -> tuple[int, str]:
+    """(elapsed working days, green|yellow|red): yellow from 80 % of the limit, red past due."""
+    elapsed = clock.working_days_between(submitted, today)
+    if today > due:
+        return elapsed, "red"
+    if limit_days and elapsed * 5 >= limit_days * 4:
+        return elapsed, "yellow"
+    return elapsed, "green"
+
+
+def _out(row: db.Application) -> dict:
+    submitted = clock.local(row.submitted_at).date()
+    # A finished application is judged on the day it finished, not on today.
+    end = date.fromisoformat(row.timeline[-1]["at"][:10]) if row.status in FINISHED else clock.today()
+    elapsed, colour = signal(row.limit_days, submitted, row.due_date, end)
+    return {"number": row.number, "item_code": row.item_code, "item_name": row.item_name,
+            "status": row.status, "submitted_at": clock.iso(row.submitted_at), "limit_days": row.limit_days,
+            "due_date": row.due_date.isoformat(), "elapsed_working_days": elapsed, "signal": colour,
+            "timeline": row.timeline,
+            "applicant": {"name_masked": mask_name(row.applicant_name), "id_masked": row.id_masked}}
+
+
+@router.post("/applications", status_code=201, response_model=Application, responses=POST_ERRORS)
+def create(body: ApplicationIn, request: Request, session: WriteDB, idem: IdempotencyDep):
+    idem.check(session)
+    item = session.get(db.Item, body.item_code)
+    if item is None:
+        raise invalid("body.item_code", "no such catalogue item")
+    if not item.data["online"]:
+        raise invalid("body.item_code", "this item cannot be applied for online (是否网上可办: 否)")
+    now = clock.now()
+    limit = item.data["promised_limit_days"]
+    number = new_number("SB", now, lambda n: session.scalar(
+        select(db.Application.id).where(db.Application.number == n)) is not None)
+    row = db.Application(
+        number=number, item_code=item.code, item_name=item.name, terminal_id=idem.terminal_id,
+        channel=body.channel, applicant_name=body.applicant.name, applicant_phone=body.applicant.phone,
+        id_hash=id_hash(request.app.state.id_key, body.applicant.id_number),
+        id_masked=mask_id(body.applicant.id_number), form=body.form, status="收件",
+        submitted_at=clock.utc_naive(now), limit_days=limit,
+        due_date=clock.add_working_days(now.date(), limit),
+        timeline=[{"stage": "收件", "at": now.isoformat(timespec="seconds"),
+                   "note": f"{body.channel} 提交, 终端 {idem.terminal_id}"}])
+    session.add(row)
+    session.flush()
+    return idem.answer(session, 201, _out(row))
+
+
+@router.post("/applications/lookup", response_model=Applications,
+             description="By ID number, in the body so it never appears in a URL or an access log. "
+                         "The newest 50. No Idempotency-Key needed: it changes nothing.")
+def lookup(body: Lookup, request: Request, session: ReadDB):
+    rows = session.scalars(select(db.Application)
+                           .where(db.Application.id_hash == id_hash(request.app.state.id_key, body.id_number))
+                           .order_by(db.Application.id.desc()).limit(50))
+    return {"items": [_out(row) for row in rows]}
+
+
+@router.get("/applications/{number}", response_model=Application)
+def read(number: Annotated[str, Path(max_length=16)], session: ReadDB):
+    row = session.scalar(select(db.Application).where(db.Application.number == number))
+    if row is None:
+        raise not_found("application")
+    return _out(row)

@@ -1,0 +1,130 @@
+"""Terminal authentication: an ASGI middleware in front of every /api/v1 route.
+
+The signature covers `METHOD\\nPATH_WITH_QUERY\\nSHA256(body)\\nTIMESTAMP\\nNONCE`
+(see docs/hall-api.md). Checks run in this order so that nothing is written for a
+request that is not genuine: headers present → terminal known → signature →
+timestamp within 300 s → nonce unseen (then stored for 600 s).
+It is a middleware rather than a FastAPI dependency because FastAPI parses (and
+rejects) the JSON body before dependencies run: an unsigned request must get 401.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import time
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from hall.db import Database, Nonce, Terminal
+from hall.errors import error_response
+
+STALE_AFTER = 300
+NONCE_TTL = 600
+MAX_BODY = 64 * 1024
+OPEN_PATHS = {"/api/v1/health", "/api/v1/openapi.json", "/api/v1/docs"}
+_NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def string_to_sign(method: str, path_with_query: str, body: bytes, timestamp: str, nonce: str) -> bytes:
+    body_hash = hashlib.sha256(body).hexdigest()
+    return f"{method.upper()}\n{path_with_query}\n{body_hash}\n{timestamp}\n{nonce}".encode()
+
+
+def sign(secret: str, method: str, path_with_query: str, body: bytes, timestamp: str, nonce: str) -> str:
+    message = string_to_sign(method, path_with_query, body, timestamp, nonce)
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+class Refused(Exception):
+    def __init__(self, code: str, message: str, status: int = 401):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+class TerminalAuth:
+    def __init__(self, app: ASGIApp, database: Database):
+        self.app, self.database = app, database
+        self._last_purge = 0.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith("/api/v1") or path in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await _read_body(receive)
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            terminal_id = await run_in_threadpool(self.verify, scope, headers, body)
+        except Refused as refused:
+            await error_response(refused.status, refused.code, refused.message)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["terminal_id"] = terminal_id
+        scope["state"]["body_sha256"] = hashlib.sha256(body).hexdigest()
+        await self.app(scope, _replay(body, receive), send)
+
+    def verify(self, scope: Scope, headers: dict[str, str], body: bytes) -> str:
+        names = ("x-terminal-id", "x-timestamp", "x-nonce", "x-signature")
+        missing = [n for n in names if not headers.get(n)]
+        if missing:
+            raise Refused("unsigned", f"missing header {missing[0].title()}")
+        terminal_id, timestamp, nonce, signature = (headers[n].strip() for n in names)
+        if not re.fullmatch(r"\d{1,12}", timestamp):
+            raise Refused("unsigned", "X-Timestamp must be Unix seconds")
+        if not _NONCE.fullmatch(nonce):
+            raise Refused("unsigned", "X-Nonce must be 16-64 letters, digits, '_' or '-'")
+        path = scope.get("raw_path") or scope["path"].encode()
+        query = scope.get("query_string", b"")
+        path_with_query = (path + (b"?" + query if query else b"")).decode("latin-1")
+        with self.database.write_session() as session:
+            terminal = session.get(Terminal, terminal_id)
+            if terminal is None:
+                raise Refused("unknown_terminal", "this terminal is not registered with the hall")
+            expected = sign(terminal.secret, scope["method"], path_with_query, body, timestamp, nonce)
+            if not hmac.compare_digest(expected, signature.lower()):
+                raise Refused("bad_signature", "the signature does not match this request")
+            now = time.time()
+            if abs(now - int(timestamp)) > STALE_AFTER:
+                raise Refused("stale", f"X-Timestamp is more than {STALE_AFTER} s from the hall's clock")
+            if now - self._last_purge > 60:
+                session.execute(delete(Nonce).where(Nonce.seen_at < now - NONCE_TTL))
+                self._last_purge = now
+            session.add(Nonce(terminal_id=terminal_id, nonce=nonce, seen_at=now))
+            try:
+                session.commit()
+            except IntegrityError:
+                raise Refused("replayed", "this nonce was already used") from None
+        return terminal_id
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Refused("disconnected", "client went away", 400)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise Refused("too_large", f"the body is over {MAX_BODY // 1024} KB", 413)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, original: Receive) -> Receive:
+    """Hand the app the body we already read, then the client's later messages."""
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await original()
+
+    return receive

@@ -1,0 +1,218 @@
+"""Tables and the engine. SQLite file by default (WAL), PostgreSQL by URL.
+
+One transaction per request: readers use `read_session`, writers `write_session`.
+On SQLite a writer starts with BEGIN IMMEDIATE so that two writers queue on the
+busy timeout instead of one failing with "database is locked" when it upgrades a
+read transaction (the default deferred BEGIN does that under concurrency).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (JSON, Date, DateTime, Float, ForeignKey, Integer, LargeBinary,
+                        String, Text, UniqueConstraint, create_engine, event)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Terminal(Base):
+    __tablename__ = "terminals"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    secret: Mapped[str] = mapped_column(String(200))
+
+
+class Nonce(Base):
+    __tablename__ = "nonces"
+    terminal_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency"
+    terminal_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Meta(Base):
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+
+
+class Item(Base):
+    __tablename__ = "items"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    audience_tags: Mapped[str] = mapped_column(String(40))   # "|个人|法人|" for LIKE filters
+    theme_tags: Mapped[str] = mapped_column(String(400))
+    search_text: Mapped[str] = mapped_column(Text)            # name, code, pinyin, initials
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)         # the whole Item as served
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    item_code: Mapped[str] = mapped_column(ForeignKey("items.code"))
+    item_name: Mapped[str] = mapped_column(String(200))
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    applicant_name: Mapped[str] = mapped_column(String(50))
+    applicant_phone: Mapped[str] = mapped_column(String(20))
+    id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    id_masked: Mapped[str] = mapped_column(String(18))
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(8))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    limit_days: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date] = mapped_column(Date)
+    timeline: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class HotlineRequest(Base):
+    __tablename__ = "requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(16), unique=True)
+    type: Mapped[str] = mapped_column(String(4))
+    content: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(50))
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(4))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    due_date: Mapped[date] = mapped_column(Date)
+    history: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    indicators: Mapped[dict[str, Any]] = mapped_column(JSON)
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_ref: Mapped[str] = mapped_column(String(64))
+    # kind:ref for things rated once (一事一评); NULL for guides, which many residents rate.
+    once_key: Mapped[str | None] = mapped_column(String(90), unique=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Outlet(Base):
+    __tablename__ = "outlets"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(200))
+    hours: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(40))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    items: Mapped[list[Any]] = mapped_column(JSON)
+    appointment: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+
+
+class Slot(Base):
+    __tablename__ = "slots"
+    __table_args__ = (UniqueConstraint("outlet_id", "day", "start"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outlet_id: Mapped[str] = mapped_column(ForeignKey("outlets.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    start: Mapped[str] = mapped_column(String(5))
+    end: Mapped[str] = mapped_column(String(5))
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    ticket: Mapped[str] = mapped_column(String(16))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(20))
+    id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    id_masked: Mapped[str] = mapped_column(String(18))
+    status: Mapped[str] = mapped_column(String(12))
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Notice(Base):
+    __tablename__ = "notices"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    published: Mapped[date] = mapped_column(Date, index=True)
+    department: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+
+
+def database_url(url_or_path: str) -> str:
+    """A SQLAlchemy URL as given, or a plain file path made into a SQLite URL."""
+    if "://" in url_or_path:
+        return url_or_path
+    return "sqlite:///" + str(Path(url_or_path).expanduser().resolve())
+
+
+def make_engine(url_or_path: str) -> Engine:
+    url = database_url(url_or_path)
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                           pool_size=8, max_overflow=8)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see module doc)
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000"):
+            cursor.execute("PRAGMA " + pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        write = connection.get_execution_options().get("hall_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+class Database:
+    def __init__(self, url_or_path: str):
+        self.engine = make_engine(url_or_path)
+        Base.metadata.create_all(self.engine)
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(self.engine.execution_options(hall_write=True), expire_on_commit=False)
+
+    def read_session(self) -> Session:
+        return self._read()
+
+    def write_session(self) -> Session:
+        return self._write()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,84 @@
+"""`kiosk hall`: run the reference online hall (hall/) with uvicorn.
+
+Seeds an empty database from assets/seed, registers demo-001/demo-secret and every
+--terminal, prints one line with the URL once the port is bound, and stops cleanly on
+SIGTERM or Ctrl+C. `--port 0` picks a free port (the printed URL says which).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+from pathlib import Path
+
+from kiosk.errors import KioskError
+
+DEMO_TERMINAL = ("demo-001", "demo-secret")
+
+
+class HallError(KioskError):
+    exit_code = 5
+
+
+def _terminal(text: str) -> tuple[str, str]:
+    terminal_id, _, secret = text.partition(":")
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", terminal_id) or len(secret) < 8:
+        raise argparse.ArgumentTypeError("must be ID:SECRET (ID of letters, digits, '.', '_' or '-'; "
+                                         "SECRET at least 8 characters)")
+    return terminal_id, secret
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = any free port)")
+    parser.add_argument("--db", metavar="URL-or-path",
+                        help="SQLAlchemy URL or SQLite file (default: hall.db in the state directory)")
+    parser.add_argument("--terminal", metavar="ID:SECRET", type=_terminal, action="append", default=[],
+                        help="register a terminal (repeatable); demo-001:demo-secret is always registered")
+    parser.add_argument("--seed", metavar="DIR", type=Path,
+                        help="seed data for an empty database (default: assets/seed)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hall.app import DEFAULT_SEED, create_app
+    from hall.db import database_url
+    from hall.seed import SeedError
+    from kiosk import config
+
+    db = args.db
+    if not db:
+        state = config.load(getattr(args, "config", None)).state_dir()
+        state.mkdir(parents=True, exist_ok=True)
+        db = str(state / "hall.db")
+    terminals = dict([DEMO_TERMINAL, *args.terminal])
+    try:
+        app = create_app(db, args.seed or DEFAULT_SEED, terminals)
+    except SeedError as e:
+        raise HallError(f"seed data: {e}") from None
+    except SQLAlchemyError as e:
+        raise HallError(f"cannot open the hall database {db}: {e.__class__.__name__}: "
+                        f"{str(e.orig if hasattr(e, 'orig') else e).splitlines()[0]}") from None
+    try:
+        sock = socket.create_server((args.host, args.port), reuse_port=False)
+    except OSError as e:
+        raise HallError(f"cannot listen on {args.host}:{args.port}: {os.strerror(e.errno)}") from None
+    # Accepted connections inherit this; without it small JSON answers wait ~40 ms for
+    # the client's delayed ACK (Nagle), as uvicorn's own bind path avoids but a given socket does not.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info", access_log=True, server_header=False))
+    where = make_url(database_url(db)).render_as_string(hide_password=True)
+    print(f"kiosk hall: serving http://{shown}:{port}/api/v1 (database {where})", flush=True)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler it found:
+    # with Python's default the process would die by the signal instead of exiting 0.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    server.run(sockets=[sock])
+    return 0

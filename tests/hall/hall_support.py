@@ -1,0 +1,98 @@
+"""Helpers for the hall tests: a running `kiosk hall` and a signing client.
+
+The signer here is written from docs/hall-api.md, not imported from hall/, so a
+mistake in the hall's own signing cannot agree with itself.
+"""
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+SEED = Path(__file__).parent / "seed"
+OTHER = ("other-07", "other-secret-07")
+
+
+def signature(secret, method, path_with_query, body, timestamp, nonce):
+    message = "\n".join([method, path_with_query, hashlib.sha256(body).hexdigest(), timestamp, nonce])
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+class Sign(requests.auth.AuthBase):
+    """Signs a prepared request as a terminal would; adds an Idempotency-Key to POSTs without one."""
+
+    def __init__(self, terminal_id="demo-001", secret="demo-secret"):
+        self.terminal_id, self.secret = terminal_id, secret
+
+    def __call__(self, request):
+        body = request.body or b""
+        body = body.encode() if isinstance(body, str) else body
+        timestamp, nonce = str(int(time.time())), secrets.token_urlsafe(18)
+        request.headers.update({
+            "X-Terminal-Id": self.terminal_id, "X-Timestamp": timestamp, "X-Nonce": nonce,
+            "X-Signature": signature(self.secret, request.method, request.path_url, body, timestamp, nonce)})
+        if request.method == "POST" and "Idempotency-Key" not in request.headers:
+            request.headers["Idempotency-Key"] = uuid.uuid4().hex
+        return request
+
+
+class Client:
+    def __init__(self, base, auth=None):
+        self.base, self.http = base, requests.Session()
+        self.http.auth = auth or Sign()
+
+    def get(self, path, **kw):
+        return self.http.get(self.base + path, timeout=30, **kw)
+
+    def post(self, path, body=None, key=None, raw=None, **kw):
+        headers = kw.pop("headers", {})
+        if key:
+            headers["Idempotency-Key"] = key
+        data = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode()
+        headers.setdefault("Content-Type", "application/json")
+        return self.http.post(self.base + path, data=data, headers=headers, timeout=30, **kw)
+
+
+class Hall:
+    def __init__(self, tmp: Path, *extra):
+        self.db = tmp / "hall.db"
+        self.log = tmp / "hall.log"
+        self._log = open(self.log, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kiosk.cli", "hall", "--port", "0", "--db", str(self.db), "--seed", str(SEED),
+             "--terminal", ":".join(OTHER), *extra],
+            stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        deadline, match = time.monotonic() + 30, None
+        while not match and self.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            match = re.search(r"serving (http://[\d.]+:\d+)/api/v1", self.log.read_text(errors="replace"))
+        if not match:
+            self.stop()
+            raise RuntimeError(f"kiosk hall did not start: {self.log.read_text()}")
+        self.base = match[1]
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+        code = self.process.wait(timeout=20)
+        self._log.close()
+        return code
+
+
+def person(seq=None):
+    """A fictional applicant with a valid GB 11643 ID number, different on each call."""
+    seq = secrets.randbelow(999) if seq is None else seq
+    first17 = f"5201021990{(seq % 12) + 1:02d}15{seq % 1000:03d}"
+    weights = [2 ** (17 - i) % 11 for i in range(17)]
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights)) % 11]
+    return {"name": "王小" + "明亮华"[seq % 3], "id_number": first17 + check, "phone": f"139{seq:08d}"}

@@ -1,0 +1,120 @@
+"""Terminal authentication: every refusal reason, and that a refused request changes nothing."""
+
+import secrets
+import time
+
+import pytest
+import requests
+
+from hall_support import OTHER, Client, Sign, signature
+
+
+def headers(path, body=b"", method="GET", terminal="demo-001", secret="demo-secret", timestamp=None, nonce=None):
+    timestamp = str(int(time.time()) if timestamp is None else timestamp)
+    nonce = nonce or secrets.token_hex(12)
+    return {"X-Terminal-Id": terminal, "X-Timestamp": timestamp, "X-Nonce": nonce,
+            "X-Signature": signature(secret, method, path, body, timestamp, nonce)}
+
+
+def refusal(response):
+    assert response.status_code == 401, response.text
+    return response.json()["error"]["code"]
+
+
+def test_signed_request_passes(hall):
+    path = "/api/v1/catalog?q=sfz"
+    response = requests.get(hall.base + path, headers=headers(path))
+    assert response.status_code == 200
+    assert response.json()["total"] >= 1
+
+
+def test_unsigned(hall):
+    assert refusal(requests.get(hall.base + "/api/v1/catalog")) == "unsigned"
+    assert refusal(requests.post(hall.base + "/api/v1/requests", data=b"{not json")) == "unsigned"
+
+
+def test_unknown_terminal(hall):
+    path = "/api/v1/outlets"
+    assert refusal(requests.get(hall.base + path, headers=headers(path, terminal="nobody-01"))) == "unknown_terminal"
+
+
+@pytest.mark.parametrize("offset", [-301, 301, -10_000])
+def test_stale(hall, offset):
+    path = "/api/v1/outlets"
+    response = requests.get(hall.base + path, headers=headers(path, timestamp=int(time.time()) + offset))
+    assert refusal(response) == "stale"
+
+
+def test_timestamp_within_window_passes(hall):
+    path = "/api/v1/outlets"
+    assert requests.get(hall.base + path, headers=headers(path, timestamp=int(time.time()) - 250)).status_code == 200
+
+
+def test_replayed(hall):
+    path = "/api/v1/notices"
+    signed = headers(path)
+    assert requests.get(hall.base + path, headers=signed).status_code == 200
+    assert refusal(requests.get(hall.base + path, headers=signed)) == "replayed"
+
+
+def test_same_nonce_other_terminal_is_not_a_replay(hall):
+    path, nonce = "/api/v1/notices", secrets.token_hex(12)
+    assert requests.get(hall.base + path, headers=headers(path, nonce=nonce)).status_code == 200
+    other = headers(path, terminal=OTHER[0], secret=OTHER[1], nonce=nonce)
+    assert requests.get(hall.base + path, headers=other).status_code == 200
+
+
+def test_wrong_secret(hall):
+    path = "/api/v1/outlets"
+    assert refusal(requests.get(hall.base + path, headers=headers(path, secret="guessed-secret"))) == "bad_signature"
+
+
+def test_signature_covers_query_and_body(hall):
+    signed = headers("/api/v1/catalog?q=sfz")
+    assert refusal(requests.get(hall.base + "/api/v1/catalog?q=hk", headers=signed)) == "bad_signature"
+    body = b'{"id_number": "11010519491231002X"}'
+    signed = headers("/api/v1/applications/lookup", body, "POST")
+    tampered = body.replace(b"2X", b"3X")
+    response = requests.post(hall.base + "/api/v1/applications/lookup", data=tampered, headers=signed)
+    assert refusal(response) == "bad_signature"
+
+
+def test_bad_signature_does_not_burn_the_nonce(hall):
+    path, nonce = "/api/v1/outlets", secrets.token_hex(12)
+    assert refusal(requests.get(hall.base + path, headers=headers(path, secret="x" * 12, nonce=nonce))) \
+        == "bad_signature"
+    assert requests.get(hall.base + path, headers=headers(path, nonce=nonce)).status_code == 200
+
+
+@pytest.mark.parametrize("field,value", [("X-Nonce", "short"), ("X-Nonce", "has space in it 123456"),
+                                         ("X-Timestamp", "yesterday"), ("X-Signature", "")])
+def test_malformed_headers(hall, field, value):
+    path = "/api/v1/outlets"
+    signed = headers(path)
+    signed[field] = value
+    assert refusal(requests.get(hall.base + path, headers=signed)) == "unsigned"
+
+
+def test_second_terminal_from_command_line(hall):
+    response = Client(hall.base, Sign(*OTHER)).get("/api/v1/departments")
+    assert response.status_code == 200 and response.json()
+
+
+def test_health_and_contract_are_open(hall):
+    assert requests.get(hall.base + "/api/v1/health").json()["status"] == "ok"
+    assert requests.get(hall.base + "/api/v1/openapi.json").json()["info"]["version"]
+
+
+def test_refused_post_creates_nothing(hall, client, applicant):
+    assert client.post("/api/v1/applications", {"item_code": "XK00101001", "applicant": applicant}).status_code == 201
+    forged = Client(hall.base, Sign("demo-001", "not-the-secret"))
+    response = forged.post("/api/v1/applications", {"item_code": "XK00102001", "applicant": applicant})
+    assert refusal(response) == "bad_signature"
+    found = client.post("/api/v1/applications/lookup", {"id_number": applicant["id_number"]}).json()["items"]
+    assert [a["item_code"] for a in found] == ["XK00101001"]
+
+
+def test_oversized_body_refused(hall, client):
+    response = client.post("/api/v1/requests", raw=b"x" * (65 * 1024))
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
