@@ -1,0 +1,109 @@
+"""Outbox throughput: durable submits per second, and items per second sent to a local hall.
+
+    .venv/bin/python bench/outbox_throughput.py [--items 300] [--hall URL]
+
+Without --hall it starts `kiosk hall` on a free port with a temporary SQLite file
+(terminal bench-001 registered) and stops it by pid afterwards. Submissions are
+12345 requests and applications, alternating.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kiosk.hall_client import HallClient  # noqa: E402
+from kiosk.outbox import Outbox  # noqa: E402
+from kiosk.store import Store  # noqa: E402
+
+TERMINAL = ("bench-001", "bench-secret-01")
+ID_NUMBER = "11010519491231002X"  # fictional, valid check character
+assert ID_NUMBER[17] == "10X98765432"[sum(int(c) * (2 ** (17 - i) % 11) for i, c in enumerate(ID_NUMBER[:17])) % 11]
+
+
+def default_seed() -> Path:
+    seed = ROOT / "assets" / "seed"
+    return seed if (seed / "catalog.json").exists() else ROOT / "tests" / "hall" / "seed"
+
+
+def start_hall(folder: Path, seed: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "hall", "--host", "127.0.0.1", "--port", str(port),
+                             "--db", f"sqlite:///{folder / 'hall.sqlite3'}", "--seed", str(seed), "--terminal", ":".join(TERMINAL)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if requests.get(url + "/api/v1/health", timeout=1).ok:
+                return proc, url
+        except requests.RequestException:
+            time.sleep(0.1)
+    os.kill(proc.pid, signal.SIGKILL)
+    raise SystemExit("kiosk hall did not start")
+
+
+def payloads(n: int, item_code: str):
+    for i in range(n):
+        if i % 2:
+            yield "request", {"type": "建议", "content": f"建议增加自助终端的长辈版字号 {i}",
+                              "location": "县政务服务中心", "phone": "13800138000"}
+        else:
+            yield "application", {"item_code": item_code, "channel": "kiosk", "form": {"seq": i},
+                                  "applicant": {"name": "测试居民", "id_number": ID_NUMBER, "phone": "13800138000"}}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=300)
+    parser.add_argument("--hall", help="an already running hall (terminal bench-001 must be registered)")
+    parser.add_argument("--seed", type=Path, default=default_seed(), help="seed data for the started hall")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        proc, url = (None, args.hall) if args.hall else start_hall(folder, args.seed)
+        try:
+            store = Store(folder / "terminal.sqlite3")
+            client = HallClient(url, *TERMINAL, retries=0)
+            item = next(i["code"] for i in client.get("/api/v1/catalog/export").data["items"] if i.get("online"))
+            outbox = Outbox(store, client)
+            started = time.perf_counter()
+            for kind, body in payloads(args.items, item):
+                outbox.submit(kind, body)
+            submit = time.perf_counter() - started
+            started = time.perf_counter()
+            sent = 0
+            while outbox.depth():
+                report = outbox.send_now()
+                sent += report.sent
+                if report.deferred or report.rejected:
+                    raise SystemExit(f"unexpected: {report}")
+            send = time.perf_counter() - started
+            print(f"submit (durable, synchronous=FULL): {args.items} items in {submit:.2f} s = "
+                  f"{args.items / submit:7.0f} items/s ({1000 * submit / args.items:.2f} ms each)")
+            print(f"send to local hall {url}: {sent} items in {send:.2f} s = {sent / send:7.1f} items/s "
+                  f"({1000 * send / sent:.1f} ms each)")
+            client.close()
+            store.close()
+        finally:
+            if proc is not None:
+                os.kill(proc.pid, signal.SIGTERM)
+                proc.wait(10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

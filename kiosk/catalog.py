@@ -1,0 +1,253 @@
+"""The service catalogue for the screens: an offline copy refreshed by ETag, and search.
+
+Search takes Chinese text, full pinyin ("shebao") or pinyin initials ("sfz") and
+ranks exact name > name prefix > initials > contained. The pinyin of every item
+is computed once per catalogue version (pypinyin is the slow part); a query is
+then a scan of plain lowercase strings.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+from pypinyin import Style, lazy_pinyin
+
+from kiosk.errors import KioskError
+from kiosk.hall_client import HallClient, HallError
+from kiosk.store import Store
+
+EXACT, PREFIX, INITIALS, CONTAINED = 0, 1, 2, 3
+RANK_NAMES = {EXACT: "exact", PREFIX: "prefix", INITIALS: "initials", CONTAINED: "contained"}
+EXPORT_PATH = "/api/v1/catalog/export"
+
+_NOT_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+_RUNS = re.compile(r"[\u3400-\u9fff]+|[0-9a-z]+")
+
+
+class CatalogUnavailable(KioskError):
+    exit_code = 5
+
+
+def normalise(text: str) -> str:
+    """Lower case; full-width letters, tone marks ("Shè bǎo"), spaces and punctuation folded away."""
+    text = unicodedata.normalize("NFKD", text.lower()).replace("u\u0308", "v")  # pypinyin spells ü as v
+    return _NOT_WORD.sub("", text)
+
+
+@lru_cache(maxsize=65536)
+def pinyin_keys(text: str) -> tuple[str, str]:
+    """(full pinyin, initials) of a name; a Latin run ("ICP", "12345") counts whole in both."""
+    full, initials = [], []
+    for run in _RUNS.findall(normalise(text)):
+        if run.isascii():
+            full.append(run)
+            initials.append(run)
+        else:
+            syllables = lazy_pinyin(run, style=Style.NORMAL)
+            full.extend(syllables)
+            initials.extend(s[0] for s in syllables if s)
+    return "".join(full), "".join(initials)
+
+
+@dataclass(frozen=True)
+class Hit:
+    item: dict
+    rank: int
+    key: tuple
+
+    @property
+    def rank_name(self) -> str:
+        return RANK_NAMES[self.rank]
+
+
+# Residents type the short forms everyone says; items carry the long official names.
+SHORT_FORMS = {"社会保障": "社保", "社会保险": "社保", "医疗保障": "医保", "医疗保险": "医保",
+               "住房公积金": "公积金", "居民身份证": "身份证", "机动车驾驶证": "驾照",
+               "营业执照": "执照", "不动产权": "房产"}
+
+
+def short_form(name: str) -> str:
+    for long, short in SHORT_FORMS.items():
+        name = name.replace(long, short)
+    return name
+
+
+class _Entry:
+    __slots__ = ("order", "item", "length", "code", "names", "other", "other_pinyin")
+
+    def __init__(self, order: int, item: dict):
+        self.order, self.item = order, item
+        name = item.get("name", "")
+        self.length = len(name)
+        self.code = normalise(item.get("code", ""))
+        variants = dict.fromkeys([name, short_form(name), *item.get("keywords", [])])
+        # (normalised text, full pinyin, initials) of the name and of each short form
+        self.names = [(normalise(v), *pinyin_keys(v)) for v in variants if v]
+        dept = item.get("department") or {}
+        words = [dept.get("name", "") if isinstance(dept, dict) else str(dept),
+                 *item.get("themes", []), *item.get("audience", [])]
+        self.other = normalise(" ".join(words))
+        self.other_pinyin = "|".join(pinyin_keys(w)[0] for w in words if w)
+
+
+class SearchIndex:
+    def __init__(self, items: Iterable[dict], version: str = ""):
+        self.version = version
+        self.entries = [_Entry(i, item) for i, item in enumerate(items)]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def search(self, query: str, limit: int = 20) -> list[Hit]:
+        q = normalise(query)
+        if not q:
+            return []
+        match = _match_latin if q.isascii() else _match_chinese
+        hits = []
+        for e in self.entries:
+            key = match(e, q)
+            if key is not None:
+                hits.append(Hit(e.item, key[0], key + (e.length, e.order)))
+        hits.sort(key=lambda h: h.key)
+        return hits[:limit] if limit else hits
+
+
+# Each matcher returns (rank, which field, position) of the best match of q in one item, or
+# None; the name and its short forms count alike.
+
+def _match_chinese(e: _Entry, q: str) -> tuple | None:
+    best = None
+    for name, _, _ in e.names:
+        if q == name:
+            return (EXACT, 0, 0)
+        if name.startswith(q):
+            key = (PREFIX, 0, 0)
+        else:
+            at = name.find(q)
+            key = (CONTAINED, 0, at) if at >= 0 else None
+        if key and (best is None or key < best):
+            best = key
+    if best is None:
+        at = e.other.find(q)
+        best = (CONTAINED, 9, at) if at >= 0 else None
+    return best
+
+
+def _match_latin(e: _Entry, q: str) -> tuple | None:
+    if q == e.code:
+        return (EXACT, 0, 0)
+    best = None
+    for name, full, initials in e.names:
+        if q == full or q == name:
+            return (EXACT, 0, 0)
+        if full.startswith(q):
+            key = (PREFIX, 0, 0)
+        elif initials.startswith(q):
+            key = (INITIALS, 0, 0)
+        else:
+            key = None
+            for field, text in ((1, full), (2, initials if len(q) >= 2 else "")):
+                at = text.find(q)
+                if at >= 0:
+                    key = (CONTAINED, field, at)
+                    break
+        if key and (best is None or key < best):
+            best = key
+    if best is None and e.code.startswith(q):
+        best = (PREFIX, 8, 0)
+    if best is None and len(q) >= 3:
+        at = e.other_pinyin.find(q)
+        best = (CONTAINED, 9, at) if at >= 0 else None
+    return best
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    changed: bool
+    version: str
+    count: int
+
+
+class Catalog:
+    """The screens' catalogue: reads from the local copy, refreshes it when the hall is up."""
+
+    def __init__(self, store: Store, client: HallClient | None = None):
+        self.store, self.client = store, client
+        self._index: SearchIndex | None = None
+        self._by_code: dict[str, dict] = {}
+
+    def refresh(self) -> RefreshResult:
+        """Fetch the bulk export by ETag; 304 keeps the copy. Raises HallError when the hall is down."""
+        if self.client is None:
+            raise CatalogUnavailable("no online hall is configured")
+        meta = self.store.catalog_meta()
+        headers = {"If-None-Match": meta[1]} if meta and meta[1] else {}
+        resp = self.client.get(EXPORT_PATH, headers=headers)
+        if resp.status == 304 and meta:
+            self.store.touch_catalog()
+            return RefreshResult(False, meta[0], len(self._load().entries))
+        data = resp.data
+        if not isinstance(data, dict) or not isinstance(data.get("items"), list) or not all(
+                isinstance(i, dict) and isinstance(i.get("code"), str) for i in data["items"]):
+            raise HallError("the online hall sent a catalogue the terminal cannot read")
+        etag = resp.headers.get("ETag")
+        version = str(data.get("version") or etag or time.time())
+        self.store.save_catalog(version, etag, data["items"])
+        self._index = None
+        return RefreshResult(True, version, len(data["items"]))
+
+    def try_refresh(self) -> HallError | None:
+        """Refresh if the hall answers; return the reason when it does not (the copy stays)."""
+        try:
+            self.refresh()
+        except (HallError, CatalogUnavailable) as e:
+            return e if isinstance(e, HallError) else HallError(str(e))
+        return None
+
+    def _load(self) -> SearchIndex:
+        meta = self.store.catalog_meta()
+        if meta is None:
+            raise CatalogUnavailable("no offline copy of the service catalogue yet: "
+                                     "connect the terminal to the online hall once")
+        if self._index is None or self._index.version != meta[0]:
+            cached = self.store.load_catalog()
+            self._index = SearchIndex(cached.items, cached.version)  # type: ignore[union-attr]
+            self._by_code = {e.item["code"]: e.item for e in self._index.entries}
+        return self._index
+
+    @property
+    def fetched_at(self) -> float | None:
+        meta = self.store.catalog_meta()
+        return meta[2] if meta else None
+
+    @property
+    def version(self) -> str | None:
+        meta = self.store.catalog_meta()
+        return meta[0] if meta else None
+
+    def items(self, audience: str | None = None, department: str | None = None,
+              theme: str | None = None) -> list[dict]:
+        out = []
+        for e in self._load().entries:
+            item = e.item
+            dept = item.get("department") or {}
+            if audience and audience not in item.get("audience", []):
+                continue
+            if department and department not in (dept.get("code"), dept.get("name")):
+                continue
+            if theme and theme not in item.get("themes", []):
+                continue
+            out.append(item)
+        return out
+
+    def item(self, code: str) -> dict | None:
+        self._load()
+        return self._by_code.get(code)
+
+    def search(self, query: str, limit: int = 20) -> list[Hit]:
+        return self._load().search(query, limit)

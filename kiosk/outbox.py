@@ -1,0 +1,179 @@
+"""The durable outbox: a resident's submission is never lost and reaches the hall once.
+
+`submit` commits the item (with its idempotency key) to the terminal's SQLite file
+before anything is sent and returns a local reference at once. A worker thread
+sends queued items oldest first with backoff; an item leaves the queue only on the
+hall's acknowledgement (its answer is kept for the local reference, the personal
+data is dropped). If the process dies between the hall's commit and ours, the
+resend carries the same idempotency key and the hall returns its first answer, so
+nothing is doubled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+from kiosk.errors import KioskError
+from kiosk.hall_client import HallClient, HallError, HallRejected
+from kiosk.store import OutboxRow, Store
+
+log = logging.getLogger("kiosk.outbox")
+
+ENDPOINTS = {
+    "application": "/api/v1/applications",
+    "request": "/api/v1/requests",
+    "rating": "/api/v1/ratings",
+    "appointment": "/api/v1/appointments",
+}
+# What of the hall's answer is kept for the local reference: numbers, never personal data.
+ANSWER_FIELDS = ("number", "ticket", "booking_number", "id", "status", "item_code", "item_name",
+                 "submitted_at", "due_date", "date", "start", "end", "type", "signal")
+# 4xx answers that say "not now" rather than "never": a wrong clock or secret (401), a
+# suspended terminal (403), throttling (429). Rejecting on those would throw away a
+# resident's submission because of the terminal's own state, so they are retried.
+RETRY_LATER = {401, 403, 408, 425, 429}
+_REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed by residents
+
+
+class OutboxError(KioskError):
+    pass
+
+
+@dataclass(frozen=True)
+class SendReport:
+    sent: int = 0
+    rejected: int = 0
+    deferred: int = 0
+    replayed: int = 0  # of the sent: the hall had them already (the terminal died before recording)
+
+
+def new_reference() -> str:
+    return "LOCAL-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
+
+
+class Outbox:
+    def __init__(self, store: Store, client: HallClient, *, base_delay: float = 2.0,
+                 max_delay: float = 300.0, clock: Callable[[], float] = time.time):
+        self.store, self.client = store, client
+        self.base_delay, self.max_delay, self.clock = base_delay, max_delay, clock
+        self._send_lock = threading.Lock()  # one sender at a time: the worker or send_now
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- for the screens ---------------------------------------------------------
+
+    def submit(self, kind: str, payload: dict) -> str:
+        """Queue a submission durably and return its local reference (no network here)."""
+        if kind not in ENDPOINTS:
+            raise OutboxError(f"unknown submission kind {kind!r} (known: {', '.join(ENDPOINTS)})")
+        if not isinstance(payload, dict):
+            raise OutboxError("a submission must be a JSON object")
+        try:
+            json.dumps(payload, allow_nan=False)
+        except (TypeError, ValueError):
+            raise OutboxError(f"this {kind} holds a value that cannot be stored (not plain JSON)") from None
+        ref = new_reference()
+        self.store.outbox_add(ref, kind, uuid.uuid4().hex, payload, self.clock())
+        log.info("queued %s %s", kind, ref)
+        self._wake.set()
+        return ref
+
+    def lookup(self, ref: str) -> OutboxRow | None:
+        """The state of a local reference; once sent, `answer` holds the hall's number/ticket."""
+        return self.store.outbox_get(ref)
+
+    # -- for the admin screen ----------------------------------------------------
+
+    def depth(self) -> int:
+        return self.store.outbox_stats()[0]
+
+    def oldest_age(self) -> float | None:
+        oldest = self.store.outbox_stats()[1]
+        return None if oldest is None else max(0.0, self.clock() - oldest)
+
+    def send_now(self) -> SendReport:
+        """Send every queued item now, ignoring backoff (the admin's "send the queue")."""
+        self.store.outbox_make_due(self.clock())
+        return self.send_due()
+
+    # -- sending -----------------------------------------------------------------
+
+    def send_due(self, limit: int = 50) -> SendReport:
+        sent = rejected = deferred = replayed = 0
+        with self._send_lock:
+            for row in self.store.outbox_due(self.clock(), limit):
+                outcome = self._send(row)
+                sent += outcome in ("sent", "replayed")
+                replayed += outcome == "replayed"
+                rejected += outcome == "rejected"
+                deferred += outcome == "deferred"
+                if outcome == "deferred":  # the hall is down: do not hammer it item by item
+                    break
+            if sent or rejected:
+                self.store.checkpoint()
+        return SendReport(sent, rejected, deferred, replayed)
+
+    def _send(self, row: OutboxRow) -> str:
+        try:
+            resp = self.client.post(ENDPOINTS[row.kind], row.payload, idempotency_key=row.idempotency_key)
+        except HallRejected as e:
+            if e.status in RETRY_LATER:
+                return self._defer(row, f"{e.status} {e.code}")
+            self.store.outbox_finish(row.ref, "rejected", {"status": e.status, "code": e.code},
+                                     str(e), self.clock())
+            log.warning("%s %s rejected by the hall (%s %s)", row.kind, row.ref, e.status, e.code)
+            return "rejected"
+        except HallError as e:
+            return self._defer(row, type(e).__name__)
+        answer = resp.data if isinstance(resp.data, dict) else {}
+        kept = {k: answer[k] for k in ANSWER_FIELDS if isinstance(answer.get(k), (str, int, float))}
+        self.store.outbox_finish(row.ref, "sent", kept, None, self.clock())
+        replayed = resp.headers.get("Idempotent-Replayed") == "true"
+        log.info("%s %s acknowledged%s", row.kind, row.ref, " (the hall had it already)" if replayed else "")
+        return "replayed" if replayed else "sent"
+
+    def _defer(self, row: OutboxRow, reason: str) -> str:
+        delay = min(self.max_delay, self.base_delay * 2 ** min(row.attempts, 20))
+        delay *= random.uniform(0.75, 1.0)
+        self.store.outbox_retry_later(row.ref, self.clock() + delay, reason)
+        log.info("%s %s not sent (%s); next try in %.0f s", row.kind, row.ref, reason, delay)
+        return "deferred"
+
+    # -- the worker thread -------------------------------------------------------
+
+    def start(self) -> "Outbox":
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                self.send_due()
+            except Exception:  # the worker must outlive any single failure
+                log.exception("outbox worker: unexpected failure")
+            self._wake.wait(self._next_wait())
+
+    def _next_wait(self) -> float:
+        due = self.store.outbox_next_try()
+        if due is None:
+            return 60.0
+        return max(0.05, min(60.0, due - self.clock()))

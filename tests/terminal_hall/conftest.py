@@ -1,0 +1,43 @@
+"""A real `kiosk hall` subprocess on a free port with its own SQLite file, stopped by pid."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from terminal_hall_support import TERMINAL_ID, TERMINAL_SECRET, HallProcess  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory):
+    """One hall for a test module (starting one costs a second or two)."""
+    folder = tmp_path_factory.mktemp("hall")
+    process = HallProcess(folder / "hall.sqlite3", log_path=folder / "hall.log").start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def own_hall(tmp_path):
+    """A hall this test may stop and restart."""
+    process = HallProcess(tmp_path / "hall.sqlite3", log_path=tmp_path / "hall.log")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def client_for():
+    from kiosk.hall_client import HallClient
+    made = []
+
+    def make(url, **options):
+        options.setdefault("timeout", 5.0)
+        client = HallClient(url, TERMINAL_ID, TERMINAL_SECRET, **options)
+        made.append(client)
+        return client
+    yield make
+    for c in made:
+        c.close()
+

@@ -1,0 +1,155 @@
+"""The outbox against a real `kiosk hall`: stopped, restarted, rejected, replayed, and private."""
+
+import logging
+import re
+import time
+
+import pytest
+
+from kiosk.outbox import Outbox, OutboxError
+from kiosk.store import Store
+from terminal_hall_support import (RESIDENT, TERMINAL_ID, application, applications_of, id_number,
+                                   online_item_code)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "terminal.sqlite3")
+    yield s
+    s.close()
+
+
+def make_outbox(store, client):
+    return Outbox(store, client, base_delay=0.05, max_delay=0.2)
+
+
+def test_store_is_wal_and_synchronous_full(store):
+    assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_bad_submissions_are_refused_and_nothing_is_queued(store, client_for):
+    outbox = make_outbox(store, client_for("http://127.0.0.1:9"))
+    with pytest.raises(OutboxError, match="unknown submission kind"):
+        outbox.submit("complaint", {"content": "x"})
+    with pytest.raises(OutboxError, match="JSON object"):
+        outbox.submit("request", ["not", "an", "object"])
+    with pytest.raises(OutboxError, match="not plain JSON"):
+        outbox.submit("request", {"content": object()})
+    with pytest.raises(OutboxError, match="not plain JSON"):
+        outbox.submit("rating", {"level": float("nan")})
+    assert outbox.depth() == 0
+
+
+def test_hall_stopped_then_restarted_sends_once(own_hall, store, client_for, caplog):
+    caplog.set_level(logging.DEBUG)
+    own_hall.start()
+    client = client_for(own_hall.url, retries=0, timeout=2)
+    code = online_item_code(client)
+    own_hall.stop()
+
+    outbox = make_outbox(store, client)
+    id_no = id_number("11010519491231002")
+    ref = outbox.submit("application", application(code, id_no, "offline-1"))
+    assert re.fullmatch(r"LOCAL-[2-9A-Z]{8}", ref)
+    assert outbox.lookup(ref).state == "queued" and outbox.lookup(ref).attempts == 0
+    assert outbox.depth() == 1 and outbox.oldest_age() >= 0
+
+    report = outbox.send_now()
+    assert (report.sent, report.deferred) == (0, 1)
+    row = outbox.lookup(ref)
+    assert row.state == "queued" and row.attempts == 1 and row.last_error == "HallUnreachable"
+    assert row.payload["applicant"]["id_number"] == id_no  # kept until acknowledged
+
+    own_hall.start()
+    report = outbox.send_now()
+    assert (report.sent, report.deferred) == (1, 0)
+    row = outbox.lookup(ref)
+    assert row.state == "sent" and row.payload is None
+    assert re.fullmatch(r"SB\d{14}", row.answer["number"])
+    assert outbox.send_now().sent == 0 and outbox.depth() == 0 and outbox.oldest_age() is None
+
+    found = applications_of(client, id_no)
+    assert [a["number"] for a in found] == [row.answer["number"]]
+    assert client.get(f"/api/v1/applications/{row.answer['number']}").data["item_code"] == code
+
+    # personal data never reached the log
+    for secret in (id_no, id_no[6:14], RESIDENT["name"], RESIDENT["phone"]):
+        assert secret not in caplog.text
+
+
+def test_worker_thread_sends_each_kind(hall, store, client_for):
+    client = client_for(hall.url, retries=0)
+    outbox = make_outbox(store, client).start()
+    try:
+        refs = {
+            outbox.submit("request", {"type": "投诉", "content": "小区路灯坏了一个星期", "location": "城关镇幸福路",
+                                      "phone": RESIDENT["phone"]}): "ticket",
+            outbox.submit("rating", {"level": 5, "indicators": {"整体满意度": 5, "办事效率": 5, "办事指南精确度": 4,
+                                                                 "办事便捷度": 5, "平台操作性": 4},
+                                     "subject": {"kind": "guide", "ref": online_item_code(client)}}): "id",
+        }
+        deadline = time.monotonic() + 15
+        while outbox.depth() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        outbox.stop()
+    for ref, field in refs.items():
+        row = outbox.lookup(ref)
+        assert row.state == "sent", (row.state, row.last_error)
+        assert row.answer[field]
+    ticket = next(outbox.lookup(r).answer["ticket"] for r, f in refs.items() if f == "ticket")
+    assert client.get(f"/api/v1/requests/{ticket}").status == 200
+
+
+def test_a_rejected_submission_stops_and_drops_personal_data(hall, store, client_for):
+    outbox = make_outbox(store, client_for(hall.url, retries=0))
+    ref = outbox.submit("application", application("NO-SUCH-ITEM", id_number("11010519491231002"), "x"))
+    report = outbox.send_now()
+    assert report.rejected == 1
+    row = outbox.lookup(ref)
+    assert row.state == "rejected" and row.payload is None
+    assert row.answer == {"status": 422, "code": row.answer["code"]}
+    assert "item_code" in row.last_error
+    assert outbox.depth() == 0 and outbox.send_now().rejected == 0
+
+
+def test_a_wrong_secret_is_not_a_rejection(hall, store):
+    from kiosk.hall_client import HallClient
+    with HallClient(hall.url, TERMINAL_ID, "not-the-secret", retries=0) as client:
+        outbox = make_outbox(store, client)
+        ref = outbox.submit("request", {"type": "咨询", "content": "请问社保卡怎么补办", "location": "",
+                                        "phone": RESIDENT["phone"]})
+        assert outbox.send_now().deferred == 1
+    row = outbox.lookup(ref)
+    assert row.state == "queued" and row.payload is not None and "401" in row.last_error
+
+
+def test_crash_after_the_hall_committed_is_not_doubled(hall, store, client_for):
+    """The hall stored the item but the terminal died before recording it: the resend is a replay."""
+    client = client_for(hall.url, retries=0)
+    outbox = make_outbox(store, client)
+    id_no = id_number("11010519800101003")
+    ref = outbox.submit("application", application(online_item_code(client), id_no, "crash"))
+    row = outbox.lookup(ref)
+    first = client.post("/api/v1/applications", row.payload, idempotency_key=row.idempotency_key)
+    report = outbox.send_now()
+    assert (report.sent, report.replayed) == (1, 1)
+    assert outbox.lookup(ref).answer["number"] == first.data["number"]
+    assert len(applications_of(client, id_no)) == 1
+
+
+def test_acknowledged_personal_data_is_gone_from_the_files(hall, tmp_path, client_for):
+    store = Store(tmp_path / "private.sqlite3")
+    outbox = make_outbox(store, client_for(hall.url, retries=0))
+    id_no = id_number("11010519700707004")
+    for i in range(3):
+        outbox.submit("application", application(online_item_code(outbox.client), id_no, f"p{i}"))
+    blob = b"".join(p.read_bytes() for p in tmp_path.glob("private.sqlite3*"))
+    assert id_no.encode() in blob  # queued: kept, durably
+    assert outbox.send_now().sent == 3
+    # read while the terminal still runs: the WAL too must have lost the old page images
+    blob = b"".join(p.read_bytes() for p in tmp_path.glob("private.sqlite3*"))
+    store.close()
+    for secret in (id_no, RESIDENT["name"], RESIDENT["phone"]):
+        assert secret.encode() not in blob
