@@ -30,6 +30,11 @@ def prepare(*, size: tuple[int, int], fullscreen: bool, show_cursor: bool,
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "pause_on_minimize", "0")
     Config.set("kivy", "keyboard_mode", "system")
+    if fullscreen and not offscreen:
+        size = desktop_size() or size
+        Config.set("graphics", "position", "custom")
+        Config.set("graphics", "left", "0")
+        Config.set("graphics", "top", "0")
     Config.set("graphics", "width", str(size[0]))
     Config.set("graphics", "height", str(size[1]))
     Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
@@ -42,3 +47,36 @@ def prepare(*, size: tuple[int, int], fullscreen: bool, show_cursor: bool,
     for key in list(Config.options("input")):
         if key != "mouse":
             Config.remove_option("input", key)
+
+
+
+def desktop_size() -> tuple[int, int] | None:
+    """The display's size, asked of the SDL library Kivy bundles, before any window exists.
+
+    SDL's full-screen mode is a request to the window manager; a kiosk started
+    straight from xinit has none and the window would keep its configured size.
+    So a locked-down kiosk creates its window at the display's size at 0,0.
+    """
+    import ctypes
+    import glob
+
+    import kivy
+
+    site = Path(kivy.__file__).resolve().parent.parent
+    libraries = glob.glob(str(site / "Kivy.libs" / "libSDL2-*.so*")) or ["libSDL2-2.0.so.0"]
+    try:
+        sdl = ctypes.CDLL(libraries[0])
+    except OSError:
+        return None
+
+    class DisplayMode(ctypes.Structure):
+        _fields_ = [("format", ctypes.c_uint32), ("w", ctypes.c_int), ("h", ctypes.c_int),
+                    ("refresh_rate", ctypes.c_int), ("driverdata", ctypes.c_void_p)]
+
+    SDL_INIT_VIDEO = 0x20
+    if sdl.SDL_InitSubSystem(SDL_INIT_VIDEO) != 0:
+        return None
+    mode = DisplayMode()
+    found = sdl.SDL_GetDesktopDisplayMode(0, ctypes.byref(mode)) == 0
+    sdl.SDL_QuitSubSystem(SDL_INIT_VIDEO)
+    return (mode.w, mode.h) if found and mode.w > 0 else None

@@ -26,6 +26,15 @@ def first_frame_report(app) -> dict:
 
 
 def _report_ready(app) -> None:
+    from kivy.clock import Clock
+
+    from kiosk import systemd
+
+    systemd.notify("READY=1")
+    interval = systemd.watchdog_interval()
+    if interval:
+        # Sent from the UI thread's clock: a frozen UI stops the pings and systemd restarts us.
+        Clock.schedule_interval(lambda _dt: systemd.notify("WATCHDOG=1"), interval)
     path = os.environ.get("KIOSK_READY_FILE")
     if path:
         with open(path + ".tmp", "w") as f:

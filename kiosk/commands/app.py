@@ -34,7 +34,14 @@ def run_demo(args: argparse.Namespace) -> int:
     sim = dataclasses.replace(settings.devices, idcard="sim:", card="sim:", printer="sim:", scanner="sim:")
     ui = settings.ui if not args.size else dataclasses.replace(settings.ui, window_size=args.size)
     settings = settings.replace(devices=sim, ui=ui, hall=dataclasses.replace(settings.hall, url="embedded"))
-    return launch(settings, lockdown=False)
+    from kiosk.embedded_hall import EmbeddedHall
+
+    hall = EmbeddedHall(settings.state_dir())
+    print(f"kiosk demo: online hall at {hall.start()} (seed data)", flush=True)
+    try:
+        return launch(settings, lockdown=False)
+    finally:
+        hall.stop()
 
 
 run = run_run
