@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
-from typing import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -23,14 +25,18 @@ from screens.theme import make_theme
 
 log = logging.getLogger("kiosk.app")
 
-# screen name -> "module:Class"; a screen is imported and built on first use.
-SCREENS = {
-    "attract": "screens.attract:AttractScreen",
-    "home": "screens.home:HomeScreen",
-    "soon": "screens.soon:ComingSoonScreen",
-}
-SERVICE_SCREENS: dict[str, str] = {}  # service key -> screen name, as flows land
 KEY_ESCAPE = 27
+
+
+def screen_class(name: str):
+    """Screen "guides" or "guides.detail" lives in screens/guides.py, which maps names to
+    classes in its SCREENS dict; the module is imported on first use."""
+    module = importlib.import_module(f"screens.{name.split('.')[0]}")
+    return module.SCREENS[name]
+
+
+def has_flow(service: str) -> bool:
+    return importlib.util.find_spec(f"screens.{service}") is not None
 
 
 class KioskApp(App):
@@ -52,6 +58,9 @@ class KioskApp(App):
         self.history: list[str] = []
         self.manager: ScreenManager | None = None
         self.idle: IdleWatcher | None = None
+        self.services = None  # kiosk.services.Services, created in on_start
+        self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-worker")
+        self.register_event_type("on_device_event")
         super().__init__(**kwargs)
         self.lang = settings.ui.language
         self.elderly = settings.ui.elderly_default
@@ -90,7 +99,30 @@ class KioskApp(App):
         self.show(self.start_screen)
         return self.manager
 
+    def background(self, work: Callable[..., Any], *args: Any,
+                   done: Callable[[Any], None] | None = None,
+                   failed: Callable[[BaseException], None] | None = None) -> None:
+        """Run blocking work (device, hall, disk) on a worker; its result comes back on the
+        UI thread, and only if the session that asked is still the current one."""
+        run_if_same_session = self.session.deliver(lambda callback: callback())
+
+        def deliver(future) -> None:
+            error = future.exception()
+            if error is not None:
+                if failed is None:
+                    log.error("background work failed: %s", error.__class__.__name__)
+                    return
+                callback = lambda: failed(error)  # noqa: E731
+            elif done is not None:
+                callback = lambda: done(future.result())  # noqa: E731
+            else:
+                return
+            Clock.schedule_once(lambda _dt: run_if_same_session(callback), 0)
+
+        self._workers.submit(work, *args).add_done_callback(deliver)
+
     def on_start(self):
+        self._start_services()
         if self._on_first_frame:
             def after_flip(*_):
                 Window.unbind(on_flip=after_flip)
@@ -100,9 +132,7 @@ class KioskApp(App):
     def screen(self, name: str):
         """The screen called `name`, built on first use."""
         if not self.manager.has_screen(name):
-            module_name, class_name = SCREENS[name].split(":")
-            cls = getattr(importlib.import_module(module_name), class_name)
-            self.manager.add_widget(cls(name=name))
+            self.manager.add_widget(screen_class(name)(name=name))
         return self.manager.get_screen(name)
 
     # navigation -------------------------------------------------------------
@@ -114,8 +144,8 @@ class KioskApp(App):
         self.manager.current = screen.name
 
     def open_service(self, service: str) -> None:
-        if service in SERVICE_SCREENS:
-            self.show(SERVICE_SCREENS[service])
+        if has_flow(service):
+            self.show(service)
         else:
             self.screen("soon").service = service
             self.show("soon")
@@ -140,6 +170,30 @@ class KioskApp(App):
         self.elderly = self.settings.ui.elderly_default
         self.lang = self.settings.ui.language
         log.info("session ended: %s", reason)
+
+    def _start_services(self) -> None:
+        from kiosk.services import Services
+
+        self.services = Services(self.settings, on_device_event=self._device_event_from_worker)
+        self._workers.submit(self.services.start)
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use new settings at once: services are rebuilt (old ones stopped off the UI thread)."""
+        old, self.settings = self.services, settings
+        if old:
+            self._workers.submit(old.stop)
+        self._start_services()
+
+    def _device_event_from_worker(self, event) -> None:
+        Clock.schedule_once(lambda _dt: self.dispatch("on_device_event", event), 0)
+
+    def on_device_event(self, event) -> None:
+        """A device event (hardware.model.DeviceEvent) on the UI thread; screens bind to it."""
+
+    def on_stop(self):
+        if self.services:
+            self._workers.submit(self.services.stop)
+        self._workers.shutdown(wait=True, cancel_futures=True)
 
     # lockdown -------------------------------------------------------------
     def _on_keyboard(self, _window, key, *_args):

@@ -62,3 +62,6 @@ class AttractScreen(KioskScreen):
             app().show("home")
             return True
         return False
+
+
+SCREENS = {"attract": AttractScreen}

@@ -39,3 +39,6 @@ class HomeScreen(KioskScreen):
     def _fit_columns(self, _window, size) -> None:
         width, height = size
         self.ids.tiles.cols = 2 if width < height else 4
+
+
+SCREENS = {"home": HomeScreen}

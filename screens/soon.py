@@ -18,3 +18,6 @@ class ComingSoonScreen(KioskScreen):
 
     def on_service(self, *_):
         self.title = SERVICE_LABELS[self.service][0]
+
+
+SCREENS = {"soon": ComingSoonScreen}
