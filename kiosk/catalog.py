@@ -2,20 +2,26 @@
 
 Search takes Chinese text, full pinyin ("shebao") or pinyin initials ("sfz") and
 ranks exact name > name prefix > initials > contained. The pinyin of every item
-is computed once per catalogue version (pypinyin is the slow part); a query is
-then a scan of plain lowercase strings.
+is computed once per catalogue version; a query is then a scan of plain
+lowercase strings.
+
+pypinyin's phrase dictionary costs the process about 50 MB, so when a refresh
+brings a new catalogue the keys are computed in a short-lived child process
+(`python -m kiosk.catalog`) and stored with the items; the kiosk's UI process
+never loads pypinyin.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 import time
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
-
-from pypinyin import Style, lazy_pinyin
 
 from kiosk.errors import KioskError
 from kiosk.hall_client import HallClient, HallError
@@ -48,6 +54,8 @@ def pinyin_keys(text: str) -> tuple[str, str]:
             full.append(run)
             initials.append(run)
         else:
+            from pypinyin import Style, lazy_pinyin  # only where keys are computed (see above)
+
             syllables = lazy_pinyin(run, style=Style.NORMAL)
             full.extend(syllables)
             initials.extend(s[0] for s in syllables if s)
@@ -77,22 +85,51 @@ def short_form(name: str) -> str:
     return name
 
 
+PINYIN_FIELD = "_pinyin"  # {text: [full pinyin, initials]} stored with each cached item
+
+
+def _name_variants(item: dict) -> list[str]:
+    name = item.get("name", "")
+    return [v for v in dict.fromkeys([name, short_form(name), *item.get("keywords", [])]) if v]
+
+
+def _other_words(item: dict) -> list[str]:
+    dept = item.get("department") or {}
+    words = [dept.get("name", "") if isinstance(dept, dict) else str(dept),
+             *item.get("themes", []), *item.get("audience", [])]
+    return [w for w in words if w]
+
+
+def annotate_pinyin(items: list[dict]) -> None:
+    """Store every item's pinyin keys in it, computed by a child process (see the module doc)."""
+    texts = sorted({t for item in items for t in _name_variants(item) + _other_words(item)})
+    try:
+        done = subprocess.run([sys.executable, "-m", "kiosk.catalog"], input=json.dumps(texts),
+                              capture_output=True, text=True, timeout=120, check=True)
+        keys = dict(zip(texts, json.loads(done.stdout)))
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return  # the index computes the keys itself, at the cost of memory
+    for item in items:
+        item[PINYIN_FIELD] = {t: keys[t] for t in _name_variants(item) + _other_words(item)}
+
+
 class _Entry:
     __slots__ = ("order", "item", "length", "code", "names", "other", "other_pinyin")
 
     def __init__(self, order: int, item: dict):
         self.order, self.item = order, item
-        name = item.get("name", "")
-        self.length = len(name)
+        self.length = len(item.get("name", ""))
         self.code = normalise(item.get("code", ""))
-        variants = dict.fromkeys([name, short_form(name), *item.get("keywords", [])])
+        stored = item.get(PINYIN_FIELD) or {}
+
+        def keys(text: str) -> tuple[str, str]:
+            return tuple(stored[text]) if text in stored else pinyin_keys(text)
+
         # (normalised text, full pinyin, initials) of the name and of each short form
-        self.names = [(normalise(v), *pinyin_keys(v)) for v in variants if v]
-        dept = item.get("department") or {}
-        words = [dept.get("name", "") if isinstance(dept, dict) else str(dept),
-                 *item.get("themes", []), *item.get("audience", [])]
+        self.names = [(normalise(v), *keys(v)) for v in _name_variants(item)]
+        words = _other_words(item)
         self.other = normalise(" ".join(words))
-        self.other_pinyin = "|".join(pinyin_keys(w)[0] for w in words if w)
+        self.other_pinyin = "|".join(keys(w)[0] for w in words)
 
 
 class SearchIndex:
@@ -197,6 +234,7 @@ class Catalog:
             raise HallError("the online hall sent a catalogue the terminal cannot read")
         etag = resp.headers.get("ETag")
         version = str(data.get("version") or etag or time.time())
+        annotate_pinyin(data["items"])
         self.store.save_catalog(version, etag, data["items"])
         self._index = None
         return RefreshResult(True, version, len(data["items"]))
@@ -251,3 +289,7 @@ class Catalog:
 
     def search(self, query: str, limit: int = 20) -> list[Hit]:
         return self._load().search(query, limit)
+
+
+if __name__ == "__main__":  # the child process of annotate_pinyin: texts in, keys out (JSON)
+    json.dump([pinyin_keys(t) for t in json.load(sys.stdin)], sys.stdout)

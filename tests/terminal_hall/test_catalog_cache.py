@@ -97,3 +97,25 @@ def test_cli_bad_input(write_config, tmp_path):
     no_copy = run_kiosk("--config", config, "catalog", "search", "sfz")
     assert no_copy.returncode == 5 and "no offline copy" in no_copy.stderr
     assert "Traceback" not in no_copy.stderr
+
+
+def test_refresh_computes_pinyin_in_a_child_so_the_terminal_never_loads_pypinyin(hall, tmp_path):
+    """pypinyin's phrase dictionary costs ~50 MB; the kiosk process must search without it."""
+    import subprocess
+    import sys
+
+    from tests_support import kiosk_env
+    script = f"""
+import sys
+from kiosk.catalog import Catalog
+from kiosk.hall_client import HallClient
+from kiosk.store import Store
+store = Store({str(tmp_path / 'terminal.sqlite3')!r})
+catalog = Catalog(store, HallClient({hall.url!r}, {TERMINAL_ID!r}, {TERMINAL_SECRET!r}, retries=0))
+catalog.refresh()
+names = [hit.item["name"] for hit in catalog.search("sfz")]
+print("pypinyin" in sys.modules, any("身份证" in n for n in names), "_pinyin" in catalog.items()[0])
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env=kiosk_env(), timeout=120)
+    assert result.stdout.split() == ["False", "True", "True"], result.stderr
