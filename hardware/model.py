@@ -77,6 +77,8 @@ class Device:
         self._status = Status(Health.WARNING, "not checked yet", None)
         self._listeners: list[Callable[[DeviceEvent], None]] = []
         self._lock = threading.RLock()
+        self._stop = threading.Event()  # set when the watcher thread must end
+        self._watcher: threading.Thread | None = None
 
     # lifecycle -------------------------------------------------------------
     def open(self) -> None:
@@ -104,6 +106,18 @@ class Device:
             if self.lifecycle is Lifecycle.OPEN:
                 self._close()
                 self.lifecycle = Lifecycle.CLOSED
+
+    def _start_watcher(self, loop: Callable[[], None], name: str) -> None:
+        """Run `loop` (which returns once self._stop is set) on the device's own thread."""
+        self._stop.clear()
+        self._watcher = threading.Thread(target=loop, name=name, daemon=True)
+        self._watcher.start()
+
+    def _stop_watcher(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._watcher and self._watcher is not threading.current_thread():
+            self._watcher.join(timeout)
+        self._watcher = None
 
     def _open(self) -> None: ...
     def _enable(self) -> None: ...

@@ -15,7 +15,6 @@ and a pcscd restart between reads costs nothing.
 
 from __future__ import annotations
 
-import threading
 import time
 from contextlib import contextmanager
 from typing import Iterator
@@ -72,24 +71,18 @@ class CardReader(Device):
         super().__init__(url)
         self.reader_part = reader_part
         self.poll = poll
-        self._stop = threading.Event()
-        self._watcher: threading.Thread | None = None
         self._watch_context: int | None = None
         self.card_present = False
 
     # lifecycle -------------------------------------------------------------
     def _enable(self) -> None:
-        self._stop.clear()
-        self._watcher = threading.Thread(target=self._watch, name="card-reader-watch", daemon=True)
-        self._watcher.start()
+        self._start_watcher(self._watch, "card-reader-watch")
 
     def _disable(self) -> None:
         self._stop.set()
         if self._watch_context is not None:
-            scard.SCardCancel(self._watch_context)
-        if self._watcher is not None:
-            self._watcher.join(5)
-            self._watcher = None
+            scard.SCardCancel(self._watch_context)  # wakes the watcher from SCardGetStatusChange
+        self._stop_watcher()
 
     # health ----------------------------------------------------------------
     def check_health(self) -> Status:

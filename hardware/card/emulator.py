@@ -15,10 +15,10 @@ Commands (one per line):
 from __future__ import annotations
 
 import argparse
-import sys
 
 from hardware.card.apdu import CardError
 from hardware.card.vpcd_card import SEED_FILE, VPCD_PORT, EmulatorError, VirtualCard, load_profiles
+from hardware.console import serve_commands
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -106,15 +106,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.insert:
             print(apply_command(card, f"insert {args.insert}"), flush=True)
-        for line in sys.stdin:
-            if line.strip().lower() in ("quit", "exit"):
-                break
-            try:
-                out = apply_command(card, line)
-            except EmulatorError as e:
-                out = f"error: {e}"
-            if out:
-                print(out, flush=True)
+        serve_commands(lambda line: apply_command(card, line), (EmulatorError,))
     except EmulatorError as e:
         raise CardEmulatorError(str(e)) from None
     finally:

@@ -63,8 +63,6 @@ class IdCardReader(Device):
         self.emulator = emulator          # set for sim: URLs; stopped on close
         self._port: serial.SerialBase | None = None
         self._io = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._card_in_field = False       # a card was read (or failed) and has not left yet
 
     # lifecycle -------------------------------------------------------------
@@ -79,15 +77,10 @@ class IdCardReader(Device):
             self.emulator.stop()
 
     def _enable(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._poll_loop, name="idcard-poll", daemon=True)
-        self._thread.start()
+        self._start_watcher(self._poll_loop, "idcard-poll")
 
     def _disable(self) -> None:
-        self._stop.set()
-        if self._thread and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
-        self._thread = None
+        self._stop_watcher()
 
     # the port ---------------------------------------------------------------
     def _port_or_raise(self) -> serial.SerialBase:

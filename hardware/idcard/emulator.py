@@ -25,6 +25,7 @@ from hardware.idcard.frame import ChecksumError, Decoder, IdCardError, answer
 from hardware.idcard.identity import (CardType, Gender, Identity, PHOTO_SIZE, TEXT_SIZE,
                                       encode_text, from_dict)
 from hardware.idcard.links import make_link
+from hardware.console import serve_commands
 
 SEED_CARDS = Path(__file__).resolve().parents[2] / "assets" / "seed" / "idcards.json"
 FAULTS = ("none", "nocard", "slow", "checksum", "garbage", "sw3", "removed-midread")
@@ -345,19 +346,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"ID card reader emulator ready: {emulator.url}", flush=True)
     print("type help for commands", flush=True)
     try:
-        for line in sys.stdin:
-            if line.strip() in ("quit", "exit"):
-                break
-            try:
-                reply = emulator.command(line)
-            except IdCardError as e:
-                reply = f"error: {e}"
-            if reply:
-                print(reply, flush=True)
-        else:
-            threading.Event().wait()  # stdin closed: keep serving until interrupted
-    except KeyboardInterrupt:
-        pass
+        serve_commands(emulator.command, (IdCardError,))
     finally:
         emulator.stop()
     return 0

@@ -13,7 +13,6 @@ import argparse
 import os
 import select
 import socket
-import sys
 import threading
 import tty
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Callable
 
 from hardware.printer.receipt import ENCODINGS, PAPERS
 from hardware.printer.stream import Job, StatusRequest, StreamParser
+from hardware.console import serve_commands
 
 FAULTS = ("paper-low", "paper-out", "cover-open", "offline", "no-answer")
 
@@ -250,16 +250,7 @@ def run(args: argparse.Namespace) -> int:
         raise KioskError(f"cannot start the printer emulator: {e.strerror or e}") from None
     print(HELP, flush=True)
     try:
-        for line in sys.stdin:
-            reply = command(emulator, line)
-            if reply is None:
-                break
-            if reply:
-                print(reply, flush=True)
-        else:
-            threading.Event().wait()  # stdin closed: keep serving until interrupted
-    except KeyboardInterrupt:
-        pass
+        serve_commands(lambda line: command(emulator, line))
     finally:
         emulator.stop()
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import termios
-import threading
 from typing import Any
 
 import serial
@@ -29,8 +28,6 @@ class SerialScanner(Device):
         self.retry_interval = retry_interval
         self.emulator = emulator  # set for sim: URLs; stopped on close
         self._port: serial.SerialBase | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def _open(self) -> None:
         self._connect()
@@ -44,15 +41,10 @@ class SerialScanner(Device):
             self.emulator.stop()
 
     def _enable(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._read_loop, name="scanner-read", daemon=True)
-        self._thread.start()
+        self._start_watcher(self._read_loop, "scanner-read")
 
     def _disable(self) -> None:
-        self._stop.set()
-        if self._thread and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
-        self._thread = None
+        self._stop_watcher()
 
     def _connect(self) -> serial.SerialBase:
         if self._port is None:

@@ -14,10 +14,10 @@ import queue
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 from hardware.idcard.links import make_link
+from hardware.console import serve_commands
 
 SUFFIXES = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n"}
 
@@ -123,21 +123,18 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so `finally` removes the pty link
     print(f"scanner emulator ready: {emulator.url}", flush=True)
     print("each line typed here is sent as a code; !gone and !back unplug and replug", flush=True)
+    def handle(line: str) -> None:
+        text = line.strip()
+        if text == "!gone":
+            emulator.gone()
+        elif text == "!back":
+            emulator.back()
+        elif text:
+            emulator.send(text)
+
     try:
         emulator.driver_connected()
-        for line in sys.stdin:
-            text = line.strip()
-            if text == "!gone":
-                emulator.gone()
-            elif text == "!back":
-                emulator.back()
-            elif text:
-                emulator.send(text)
-        else:
-            while True:
-                time.sleep(3600)  # stdin closed: keep serving until interrupted
-    except KeyboardInterrupt:
-        pass
+        serve_commands(handle)
     finally:
         emulator.stop()
     return 0
