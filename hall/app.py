@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import select
 
-from hall import calendar, db, seed
+from hall import calendar, db, fleet, seed
 from hall.api import appointments, applications, catalog, public, ratings, requests
 from hall.auth import TerminalAuth
 from hall.errors import install as install_errors
@@ -62,7 +62,8 @@ def _catalog_export(database: db.Database) -> tuple[str, bytes]:
 
 
 def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
-               terminals: dict[str, str] | None = None) -> FastAPI:
+               terminals: dict[str, str] | None = None,
+               fleet_settings: fleet.FleetSettings | None = None) -> FastAPI:
     database = db.Database(db_url)
     if seed_dir is not None:
         seed.load(database, Path(seed_dir))
@@ -87,6 +88,7 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
 
     for module in (catalog, applications, requests, ratings, appointments, public):
         app.include_router(module.router, prefix=PREFIX)
+    fleet.install(app, database, fleet_settings or fleet.FleetSettings(), PREFIX)
     app.add_middleware(TerminalAuth, database=database)
     app.openapi = lambda: _openapi(app)
     return app

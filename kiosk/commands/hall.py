@@ -31,6 +31,28 @@ def _terminal(text: str) -> tuple[str, str]:
     return terminal_id, secret
 
 
+def _operator(text: str) -> tuple[str, str]:
+    name, _, password = text.partition(":")
+    if not re.fullmatch(r"[A-Za-z0-9_.@-]{1,64}", name) or len(password) < 8:
+        raise argparse.ArgumentTypeError("must be NAME:PASSWORD (NAME of letters, digits, '.', '_', '@' or '-'; "
+                                         "PASSWORD at least 8 characters)")
+    return name, password
+
+
+def _seconds(low: int, high: int):
+    def parse(text: str) -> int:
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"must be whole seconds from {low} to {high}")
+        return int(text)
+    return parse
+
+
+def _webhook(text: str) -> str:
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
+        raise argparse.ArgumentTypeError("must be an http:// or https:// URL")
+    return text
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = any free port)")
@@ -40,6 +62,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="register a terminal (repeatable); demo-001:demo-secret is always registered")
     parser.add_argument("--seed", metavar="DIR", type=Path,
                         help="seed data for an empty database (default: assets/seed)")
+    parser.add_argument("--operator", metavar="NAME:PASSWORD", type=_operator, action="append", default=[],
+                        help="create or reset a fleet console operator (repeatable)")
+    parser.add_argument("--heartbeat-interval", metavar="SECONDS", type=_seconds(1, 3600), default=30,
+                        help="how often terminals heartbeat (default 30)")
+    parser.add_argument("--offline-after", metavar="SECONDS", type=_seconds(1, 86400),
+                        help="a terminal is offline after this long without a heartbeat (default 3 intervals)")
+    parser.add_argument("--alert-webhook", metavar="URL", type=_webhook,
+                        help="POST a JSON alert here when a terminal goes offline or a device fails")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from hall.app import DEFAULT_SEED, create_app
+    from hall.fleet import FleetSettings, operators
     from hall.db import database_url
     from hall.seed import SeedError
     from kiosk import config
@@ -59,7 +90,10 @@ def run(args: argparse.Namespace) -> int:
         db = str(state / "hall.db")
     terminals = dict([DEMO_TERMINAL, *args.terminal])
     try:
-        app = create_app(db, args.seed or DEFAULT_SEED, terminals)
+        app = create_app(db, args.seed or DEFAULT_SEED, terminals, FleetSettings(
+            args.heartbeat_interval, args.offline_after, args.alert_webhook))
+        for name, password in args.operator:
+            operators.create(app.state.database, name, password)
     except SeedError as e:
         raise HallError(f"seed data: {e}") from None
     except SQLAlchemyError as e:
