@@ -1,0 +1,181 @@
+"""`kiosk selftest`: every configured device and the hall link, one line per check.
+
+Devices: each one's health check; the printer prints its test receipt; an ID
+reader or card reader on a `sim:` URL reads the emulator's demo card through the
+real driver (a real reader gets the health check only: nobody is there to
+present a card). The hall: GET /api/v1/health, then one signed request. Exit 1
+when any check FAILs; warnings (paper low, an unconfigured device, the embedded
+hall not running) do not fail. Personal data is never printed: a read shows only
+the masked ID number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict, dataclass
+
+OK, WARNING, FAIL = "ok", "warning", "FAIL"
+READ_TIMEOUT = 5.0     # seconds the demo card read may take
+PRINT_TIMEOUT = 20.0   # the test receipt, with its QR code, on a slow serial printer
+
+
+@dataclass
+class Check:
+    subject: str   # idcard, card, printer, scanner or hall
+    what: str      # health, read, print, signed request
+    result: str    # ok, warning or FAIL
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.result:<7} {self.subject:<8} {self.what}: {self.reason}"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--timeout", type=float, default=5.0, metavar="S",
+                        help="seconds each device may take to open and answer its health check (default 5)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from kiosk import config
+    from kiosk.devices import DeviceHub
+    from kiosk.errors import KioskError
+
+    if not 0 < args.timeout <= 120:
+        raise KioskError("--timeout: must be a number of seconds from 0 to 120")
+    settings = config.load(args.config)
+    hub = DeviceHub.from_settings(settings).start(check=False)
+    try:
+        checks = device_checks(hub, settings, args.timeout)
+    finally:
+        hub.close()
+    checks += hall_checks(settings)
+    ok = all(c.result != FAIL for c in checks)
+    if args.json:
+        print(json.dumps({"ok": ok, "checks": [asdict(c) for c in checks]}, ensure_ascii=False))
+    else:
+        for c in checks:
+            print(c.line())
+    return 0 if ok else 1
+
+
+# devices -------------------------------------------------------------------------
+
+def device_checks(hub, settings, timeout: float) -> list[Check]:
+    from hardware.model import Health
+    from kiosk.devices import PROBLEMS
+
+    statuses = hub.check_all(timeout)
+    checks = []
+    for kind, status in statuses.items():
+        url = hub.url(kind)
+        if url.startswith("none:"):
+            checks.append(Check(kind, "health", WARNING, "not configured (none:), not tested"))
+            continue
+        result = OK if status.health is Health.OK else FAIL if status.health in PROBLEMS else WARNING
+        reason = status.reason or status.health.value
+        if status.paper is not None:
+            reason += f" (paper {status.paper.value})"
+        checks.append(Check(kind, "health", result, f"{reason} [{url}]"))
+        if result == FAIL:
+            continue  # the device is not usable: a print or read would only repeat why
+        extra = EXTRA_CHECKS.get(kind)
+        if extra is not None and (kind == "printer" or url.startswith("sim:")):
+            checks.append(extra(hub, settings))
+    return checks
+
+
+def _printer(hub, settings) -> Check:
+    from hardware.model import DeviceError, Health
+    from hardware.printer.testpage import selftest_receipt
+    try:
+        status = hub.call("printer", lambda p: p.print_receipt(selftest_receipt(settings.terminal.name)),
+                          PRINT_TIMEOUT)
+    except DeviceError as e:
+        return Check("printer", "print", FAIL, str(e))
+    if status.health is Health.OK:
+        return Check("printer", "print", OK, "test receipt printed")
+    return Check("printer", "print", WARNING, f"test receipt printed; {status.reason}")
+
+
+def _idcard(hub, settings) -> Check:
+    from hardware.model import DeviceError
+    from kiosk.privacy import mask_id_number
+
+    def read(reader) -> str:
+        emulator = getattr(reader, "emulator", None)
+        if emulator is None:
+            raise DeviceError("the sim: reader has no emulator to place a card on")
+        emulator.place(next(iter(emulator.cards)))
+        try:
+            identity = reader.read_card(timeout=READ_TIMEOUT)
+        finally:
+            emulator.remove()
+        masked = mask_id_number(identity.id_number, settings.privacy.id_show_head, settings.privacy.id_show_tail)
+        identity.wipe()
+        return masked
+    try:
+        masked = hub.call("idcard", read, READ_TIMEOUT + 5)
+    except DeviceError as e:
+        return Check("idcard", "read", FAIL, f"reading the emulator's demo card: {e}")
+    return Check("idcard", "read", OK, f"read the emulator's demo card, ID number {masked}")
+
+
+def _card(hub, settings) -> Check:
+    from hardware.model import DeviceError
+    from kiosk.privacy import mask_id_number
+
+    def read(reader) -> str:
+        card = getattr(reader, "virtual_card", None)
+        if card is None:
+            raise DeviceError("the sim: reader has no virtual card to insert")
+        card.insert(next(name for name, p in card.profiles.items() if p.kind == "social_security"))
+        try:
+            record = reader.read(READ_TIMEOUT)
+        finally:
+            card.remove()
+        masked = mask_id_number(record.ssn, settings.privacy.id_show_head, settings.privacy.id_show_tail)
+        record.wipe()
+        return masked
+    try:
+        masked = hub.call("card", read, READ_TIMEOUT + 5)
+    except DeviceError as e:
+        return Check("card", "read", FAIL, f"reading the emulator's demo card: {e}")
+    return Check("card", "read", OK, f"read the emulator's demo card, social security number {masked}")
+
+
+EXTRA_CHECKS = {"printer": _printer, "idcard": _idcard, "card": _card}
+
+
+# the hall ------------------------------------------------------------------------
+
+def hall_checks(settings) -> list[Check]:
+    from kiosk.errors import ConfigError
+    from kiosk.hall_client import HallClient, HallError, HallUnreachable
+
+    try:
+        client = HallClient.from_settings(settings, retries=0)
+    except ConfigError as e:
+        return [Check("hall", "health", FAIL, str(e))]
+    with client:
+        try:
+            health = client.health() or {}
+        except HallUnreachable as e:
+            if settings.hall.url == "embedded":
+                return [Check("hall", "health", WARNING, f"not running at {client.base_url} "
+                              "(embedded: kiosk demo starts it)")]
+            return [Check("hall", "health", FAIL, f"{e} [{client.base_url}]")]
+        except HallError as e:
+            return [Check("hall", "health", FAIL, f"{e} [{client.base_url}]")]
+        checks = [Check("hall", "health", OK, f"answers, version {health.get('version', '?')} "
+                        f"[{client.base_url}]")]
+        try:
+            total = (client.get("/api/v1/catalog", params={"limit": 1}).data or {}).get("total", "?")
+        except HallError as e:
+            checks.append(Check("hall", "signed request", FAIL,
+                                f"{e} (check terminal.id and terminal.secret)"))
+        else:
+            checks.append(Check("hall", "signed request", OK,
+                                f"accepted for terminal {settings.terminal.id} (catalog: {total} items)"))
+    return checks
