@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from kiosk.catalog import Catalog
 from kiosk.config import Settings
+from kiosk.devices import DeviceHub
 from kiosk.hall_client import HallClient, HallError
 from kiosk.outbox import Outbox
 from kiosk.store import Store
@@ -28,15 +29,23 @@ class Services:
         self.hall = HallClient.from_settings(settings)
         self.catalog = Catalog(self.store, self.hall)
         self.outbox = Outbox(self.store, self.hall)
+        self.devices = DeviceHub.from_settings(settings, on_event=self._device_event, enable=True)
+
+    def _device_event(self, event) -> None:
+        if self.on_device_event is not None:
+            self.on_device_event(event)
 
     def start(self) -> None:
-        """Start the outbox sender and refresh the catalogue; blocking, so call it off the UI thread."""
+        """Open the devices, start the outbox sender and refresh the catalogue; blocking, so call
+        it off the UI thread."""
+        self.devices.start()
         self.outbox.start()
         problem = self.catalog.try_refresh()
         if isinstance(problem, HallError):
             log.warning("catalogue not refreshed, using the local copy: %s", problem)
 
     def stop(self) -> None:
+        self.devices.close()
         self.outbox.stop()
         self.hall.close()
         self.store.close()

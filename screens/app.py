@@ -191,9 +191,11 @@ class KioskApp(App):
         """A device event (hardware.model.DeviceEvent) on the UI thread; screens bind to it."""
 
     def on_stop(self):
-        if self.services:
-            self._workers.submit(self.services.stop)
-        self._workers.shutdown(wait=True, cancel_futures=True)
+        # Kivy may dispatch on_stop twice (app.stop(), then the window closing).
+        services, self.services = self.services, None
+        if services:
+            services.stop()  # the app is closing: waiting for the devices here is fine
+        self._workers.shutdown(wait=False, cancel_futures=True)
 
     # lockdown -------------------------------------------------------------
     def _on_keyboard(self, _window, key, *_args):

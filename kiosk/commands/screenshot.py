@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import time
 
 from kiosk import config
 from kiosk.errors import ConfigError, KioskError
@@ -15,7 +16,17 @@ TARGETS = {
     "home": ("home", None),
     "soon": ("soon", None),
     "idle-warning": ("home", "idle"),
+    # "module:arg": screens.<module>.screenshot_setup(app, arg) prepares the screen and
+    # returns a function that says when it is ready to be captured
+    "guides": ("guides", "guides:"),
+    "guides-search": ("guides", "guides:search:sfz"),
+    "guides-detail": ("guides.detail", "guides:detail:GF00101001"),
+    "outlets": ("outlets", "outlets:"),
+    "outlets-detail": ("outlets", "outlets:qs-zwfw"),
+    "notices": ("notices", "notices:"),
+    "notices-detail": ("notices", "notices:first"),
 }
+READY_TIMEOUT_S = 20
 SETTLE_FRAMES = 3  # frames after the first, so textures and the fade have landed
 
 
@@ -41,18 +52,29 @@ def run(args: argparse.Namespace) -> int:
     settings = config.load(args.config)
     ui = dataclasses.replace(settings.ui, window_size=args.size, elderly_default=args.elderly,
                              language=args.lang or settings.ui.language)
-    settings = settings.replace(ui=ui)
+    no_devices = dataclasses.replace(settings.devices, idcard="none:", card="none:", printer="none:",
+                                     scanner="none:")  # a picture of a screen needs no emulators
+    settings = settings.replace(ui=ui, devices=no_devices)
     start, action = TARGETS[args.screen]
     result: dict = {}
 
     def first_frame(app):
         from kivy.clock import Clock
 
+        ready = None
         if action == "idle":
             app.idle.show_warning()
+        elif action:
+            import importlib
+            module, _, arg = action.partition(":")
+            ready = importlib.import_module(f"screens.{module}").screenshot_setup(app, arg)
         frames = iter(range(SETTLE_FRAMES))
+        deadline = time.monotonic() + READY_TIMEOUT_S
 
         def settle(_dt):
+            if ready is not None and not ready() and time.monotonic() < deadline:
+                Clock.schedule_once(settle, 0.1)
+                return
             if next(frames, None) is not None:
                 Clock.schedule_once(settle, 0.05)
                 return
