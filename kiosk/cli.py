@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import logging
 import os
 import sys
 
-from kiosk import __version__
+from kiosk import __version__, logs
 from kiosk.errors import KioskError, NotAvailableYet
 
 # name -> (module under kiosk.commands, one-line help, issue that brings it)
@@ -32,6 +33,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "catalog": ("catalog", "search the service catalogue", "online hall"),
     "selftest": ("selftest", "test every configured device and the hall link", "hardware"),
 }
+# The terminal itself logs JSON lines to stdout for journald (kiosk/logs.py); the other
+# commands keep text on stderr so that their stdout is only their output.
+LOGS_TO_STDOUT = ("run", "demo")
 
 
 def _load(module: str):
@@ -43,7 +47,18 @@ def _load(module: str):
         raise
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen(argv: list[str]) -> str | None:
+    """The subcommand named on the command line, if any (only its module gets imported)."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "--config":
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk", description="Government self-service kiosk (政务服务自助终端).")
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
@@ -51,10 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="settings file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    chosen = _chosen(sys.argv[1:] if argv is None else argv)
     for name, (module_name, help_text, issue) in COMMANDS.items():
-        module = _load(module_name)
+        written = importlib.util.find_spec(f"kiosk.commands.{module_name}") is not None
+        module = _load(module_name) if name == chosen and written else None
         if module is None:
-            p = sub.add_parser(name, help=f"{help_text} (not available yet)")
+            # Listed for --help without importing it: each command imports its own heavy parts.
+            p = sub.add_parser(name, help=help_text if written else f"{help_text} (not available yet)")
             p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
             p.set_defaults(handler=None, issue=issue)
             continue
@@ -67,11 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     level = os.environ.get("KIOSK_LOG_LEVEL", "WARNING").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for handler in logging.root.handlers:
-        handler.setLevel(level)  # libraries (Kivy) set their own loggers' levels; the handler decides
-    parser = build_parser()
+    logs.setup(level, sys.stderr, fmt=logs.chosen_format(sys.stderr, default="text"))
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
+    if args.command in LOGS_TO_STDOUT:
+        logs.setup(level, sys.stdout)
     try:
         if args.handler is None:
             raise NotAvailableYet(f"'{args.command}' is not available yet "
