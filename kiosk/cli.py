@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
-import logging
 import os
 import sys
 
@@ -32,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "hall": ("hall", "reference online hall and fleet console", "online hall"),
     "catalog": ("catalog", "search the service catalogue", "online hall"),
     "selftest": ("selftest", "test every configured device and the hall link", "hardware"),
+    "admin": ("admin", "admin mode: set the admin PIN", "admin"),
 }
 # The terminal itself logs JSON lines to stdout for journald (kiosk/logs.py); the other
 # commands keep text on stderr so that their stdout is only their output.

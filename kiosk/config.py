@@ -114,6 +114,24 @@ class PathSettings:
 
 
 @dataclass(frozen=True)
+class TelemetrySettings:
+    heartbeat_interval: int = field(default=30, metadata=_between(5, 3600, "whole number"))
+    # Always bound to 127.0.0.1 (the hall's console is the remote view); 0 turns it off.
+    metrics_port: int = field(default=9107, metadata=_check(
+        lambda v: v == 0 or 1024 <= v <= 65535, "must be 0 (off) or a port from 1024 to 65535"))
+
+
+@dataclass(frozen=True)
+class AdminSettings:
+    # contactless UIDs (hex, 4 to 10 bytes) of the cards that open admin mode
+    card_uids: list[str] = field(default_factory=list, metadata=_check(
+        lambda v: all(re.fullmatch(r"(?:[0-9A-Fa-f]{2}){4,10}", u) for u in v),
+        "must list card UIDs as hex, 4 to 10 bytes each"))
+    pin_file: str = ""  # empty: admin-pin.json in the state directory
+    session_timeout: int = field(default=120, metadata=_between(30, 3600, "whole number"))
+
+
+@dataclass(frozen=True)
 class Settings:
     terminal: TerminalSettings = field(default_factory=TerminalSettings)
     hall: HallSettings = field(default_factory=HallSettings)
@@ -121,6 +139,8 @@ class Settings:
     devices: DeviceSettings = field(default_factory=DeviceSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     paths: PathSettings = field(default_factory=PathSettings)
+    telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
+    admin: AdminSettings = field(default_factory=AdminSettings)
     source: str = "built-in defaults"
 
     def state_dir(self) -> Path:
@@ -239,4 +259,5 @@ def load(explicit: str | None = None) -> Settings:
         raise ConfigError(f"{origin}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{origin}: not valid TOML: {e}") from None
-    return from_dict(data, origin)
+    # the full path, so that the admin settings editor writes back to the file the app started with
+    return dataclasses.replace(from_dict(data, origin), source=str(path.absolute()))

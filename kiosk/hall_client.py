@@ -139,13 +139,18 @@ class HallClient:
         key = idempotency_key or uuid.uuid4().hex
         return self.request("POST", path, body=body, headers={"Idempotency-Key": key})
 
+    def post_bytes(self, path: str, data: bytes, content_type: str) -> HallResponse:
+        """POST raw bytes (a screenshot PNG), signed like the rest; no Idempotency-Key."""
+        return self.request("POST", path, body=data, headers={"Content-Type": content_type})
+
     def health(self) -> dict:
         return self.get("/api/v1/health").data
 
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                 body: Any = None, headers: Mapping[str, str] | None = None) -> HallResponse:
         """Send, retrying where it is safe; 2xx and 304 come back, the rest raise a HallError."""
-        data = b"" if body is None else json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        data = b"" if body is None else body if isinstance(body, bytes) else \
+            json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
         attempt = 0
         while True:
             try:
@@ -168,7 +173,7 @@ class HallClient:
                                headers=dict(headers or {}))
         prepared = self.session.prepare_request(req)
         if data:
-            prepared.headers["Content-Type"] = "application/json; charset=utf-8"
+            prepared.headers.setdefault("Content-Type", "application/json; charset=utf-8")
         timestamp, nonce = int(time.time()), secrets.token_urlsafe(18)
         prepared.headers.update({
             "X-Terminal-Id": self.terminal_id,

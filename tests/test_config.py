@@ -79,3 +79,47 @@ def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="settings file not found"):
         config.load(str(tmp_path / "nope.toml"))
 
+
+
+def test_telemetry_defaults_and_a_good_section(write_config):
+    assert config.load(None).telemetry == config.TelemetrySettings(heartbeat_interval=30, metrics_port=9107)
+    s = config.load(str(write_config("[telemetry]\nheartbeat_interval = 60\nmetrics_port = 0\n")))
+    assert s.telemetry.heartbeat_interval == 60 and s.telemetry.metrics_port == 0
+    assert config.to_dict(s)["telemetry"] == {"heartbeat_interval": 60, "metrics_port": 0}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("[telemetry]\nheartbeat_interval = 4\n", "telemetry.heartbeat_interval: must be a whole number from 5 to 3600 (got 4)"),
+    ("[telemetry]\nheartbeat_interval = 3601\n", "telemetry.heartbeat_interval: must be a whole number from 5 to 3600"),
+    ("[telemetry]\nheartbeat_interval = 30.5\n", "telemetry.heartbeat_interval: must be a whole number (got 30.5)"),
+    ('[telemetry]\nmetrics_port = "9107"\n', 'telemetry.metrics_port: must be a whole number (got "9107")'),
+    ("[telemetry]\nmetrics_port = 80\n", "telemetry.metrics_port: must be 0 (off) or a port from 1024 to 65535 (got 80)"),
+    ("[telemetry]\nmetrics_port = 70000\n", "telemetry.metrics_port: must be 0 (off) or a port from 1024 to 65535"),
+    ('[telemetry]\nmetrics_host = "0.0.0.0"\n', "telemetry.metrics_host: unknown setting"),
+])
+def test_a_bad_telemetry_setting_is_refused(write_config, text, expected):
+    with pytest.raises(ConfigError) as err:
+        config.load(str(write_config(text)))
+    assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+def test_admin_defaults_and_a_good_section(write_config):
+    assert config.load(None).admin == config.AdminSettings(card_uids=[], pin_file="", session_timeout=120)
+    path = write_config('[admin]\ncard_uids = ["04A224B2C95E80", "deadbeef"]\nsession_timeout = 300\n')
+    s = config.load(str(path))
+    assert s.admin.card_uids == ["04A224B2C95E80", "deadbeef"] and s.admin.session_timeout == 300
+    assert s.source == str(path.absolute())  # the admin editor saves back to this file
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('[admin]\ncard_uids = ["04A2"]\n', "admin.card_uids: must list card UIDs as hex, 4 to 10 bytes each"),
+    ('[admin]\ncard_uids = ["04A224B2C95E8"]\n', "admin.card_uids: must list card UIDs as hex"),
+    ('[admin]\ncard_uids = ["not-hex!"]\n', "admin.card_uids: must list card UIDs as hex"),
+    ('[admin]\ncard_uids = "04A224B2"\n', "admin.card_uids: must be a list of strings"),
+    ("[admin]\nsession_timeout = 10\n", "admin.session_timeout: must be a whole number from 30 to 3600 (got 10)"),
+    ('[admin]\npin = "1234"\n', "admin.pin: unknown setting"),
+])
+def test_a_bad_admin_setting_is_refused(write_config, text, expected):
+    with pytest.raises(ConfigError) as err:
+        config.load(str(write_config(text)))
+    assert expected in str(err.value) and "\n" not in str(err.value)

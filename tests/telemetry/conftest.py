@@ -1,0 +1,43 @@
+"""A running `kiosk hall` for the telemetry tests (started here, stopped by pid)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # telemetry_support (tests run with --import-mode=importlib)
+
+from telemetry_support import TERMINAL, Hall, Operator
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory):
+    server = Hall(tmp_path_factory.mktemp("hall")).start()
+    if not server.has_heartbeat_endpoint():
+        server.stop()
+        pytest.skip("this hall has no /api/v1/heartbeat yet")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def operator(hall):
+    return Operator(hall)
+
+
+@pytest.fixture
+def make_telemetry(tmp_path):
+    """Telemetry workers for a hall URL; stopped after the test."""
+    from kiosk.hall_client import HallClient
+    from kiosk.telemetry import Telemetry
+    made = []
+
+    def make(url, **options):
+        options.setdefault("state_dir", tmp_path / "state")
+        client = HallClient(url, *TERMINAL, timeout=5.0, retries=0)
+        telemetry = Telemetry(client, **options)
+        made.append(telemetry)
+        return telemetry
+    yield make
+    for t in made:
+        t.stop()
