@@ -96,6 +96,8 @@ class KioskApp(App):
         Window.clearcolor = self.theme.colour("background")
         Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
         self.idle = IdleWatcher(self)
+        from screens.admin import AdminGesture  # five taps top left: admin mode
+        self.admin = AdminGesture(self)
         self.show(self.start_screen)
         return self.manager
 
@@ -172,8 +174,10 @@ class KioskApp(App):
         log.info("session ended: %s", reason)
 
     def _start_services(self) -> None:
+        from kiosk import ime
         from kiosk.services import Services
 
+        self._workers.submit(ime.ensure_cache, self.settings.state_dir())
         self.services = Services(self.settings, on_device_event=self._device_event_from_worker)
         self._workers.submit(self.services.start)
 

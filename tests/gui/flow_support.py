@@ -1,0 +1,186 @@
+"""Helpers for the resident-flow GUI tests: a real hall, settings that point the app at it,
+readability and pixel checks, and decoding a QR code shown on screen (zbar)."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import subprocess
+import sys
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+
+from kiosk.config import Settings
+from screens.theme import rgba
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "terminal_hall"))
+from terminal_hall_support import (TERMINAL_ID, TERMINAL_SECRET, HallProcess,  # noqa: E402,F401
+                                   free_port)
+
+
+def hall_settings(url: str, **devices: str) -> Settings:
+    """Default settings with the hall at `url` (this test hall's terminal credentials)."""
+    base = Settings()
+    return base.replace(
+        hall=dataclasses.replace(base.hall, url=url, timeout=2.0),
+        terminal=dataclasses.replace(base.terminal, id=TERMINAL_ID, secret=TERMINAL_SECRET),
+        devices=dataclasses.replace(base.devices, **devices) if devices else base.devices)
+
+
+def dead_hall_url() -> str:
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@functools.lru_cache
+def _cmap(path: str) -> set[int]:
+    return set(TTFont(path, lazy=True)["cmap"].getBestCmap())
+
+
+def assert_readable(ui, root=None) -> None:
+    """No tofu (every character is in the font) and no clipped text."""
+    cmap = _cmap(str(ui.app.fonts.regular))
+    for label in ui.labels(root):
+        missing = [ch for ch in label.text if not ch.isspace() and ord(ch) not in cmap]
+        assert not missing, f"tofu in {label.text!r}: {missing}"
+        tw, th = label.texture_size
+        assert tw <= label.width + 1 and th <= label.height + 1, \
+            f"clipped: {label.text!r} needs {tw}x{th}, has {label.width:.0f}x{label.height:.0f}"
+
+
+def assert_elderly_sizes(ui, root=None) -> None:
+    dp = ui.app.theme.scale
+    for label in ui.labels(root):
+        assert label.font_size >= 30 * dp - 0.01, f"{label.text!r} is {label.font_size / dp} dp"
+
+
+def pixel(image, widget, dx=0.0, dy=0.0):
+    """The colour at a point of a widget (dx, dy as fractions of its size from its corner)."""
+    x, y = widget.to_window(widget.x + widget.width * dx, widget.y + widget.height * dy)
+    return image.getpixel((int(x), image.height - 1 - int(y)))
+
+
+def close_to(rgb, hex_colour, tolerance=6):
+    expected = [round(c * 255) for c in rgba(hex_colour)[:3]]
+    return all(abs(a - b) <= tolerance for a, b in zip(rgb, expected))
+
+
+def widget_image(image, widget):
+    x0, y0 = widget.to_window(widget.x, widget.y)
+    x1, y1 = widget.to_window(widget.right, widget.top)
+    return image.crop((int(x0), int(image.height - y1), int(x1), int(image.height - y0)))
+
+
+def decode_qr(image, tmp_path) -> list[str]:
+    """What zbar reads in a (cropped) screenshot: the QR codes' data."""
+    path = tmp_path / "qr.png"
+    image.save(path)
+    done = subprocess.run(["zbarimg", "--raw", "-q", str(path)], capture_output=True, text=True,
+                          timeout=30)
+    return done.stdout.split()
+
+
+# -- driving a flow (added for the hotline / booking / rating tests) -------------------------
+def open_tile(ui, service: str) -> None:
+    """From home, tap the service's tile and wait for its first screen."""
+    ui.app.show("home")
+    ui.frames(2)
+    tile = next(t for t in ui.screen.ids.tiles.children if t.service == service)
+    ui.tap(tile)
+    ui.wait(lambda: ui.screen.name == service, what=f"the {service} screen")
+
+
+def reveal(ui, widget) -> None:
+    """Scroll the widget's ScrollView (if any) so that the widget can be tapped."""
+    from kivy.uix.scrollview import ScrollView
+    ui.frames(2)  # let a layout that just changed settle first
+    parent = widget.parent
+    while parent is not None and not isinstance(parent, ScrollView):
+        parent = parent.parent if parent.parent is not parent else None  # the Window is its own parent
+    # A RecycleView's views are its visible rows already (and its scroll_to breaks on them);
+    # it is told by `viewclass`, as Kivy's kv loader may import it under a second module name.
+    if parent is not None and not hasattr(parent, "viewclass"):
+        parent.scroll_to(widget, padding=10, animate=False)
+        ui.frames(2)
+
+
+def find_button(ui, text: str):
+    """The first touch target on screen whose text contains `text` (scrolled into view)."""
+    from kivy.uix.behaviors import ButtonBehavior
+    for w in ui.widgets():
+        if isinstance(w, ButtonBehavior) and text in getattr(w, "text", "") and w.opacity > 0 \
+                and not w.disabled:
+            reveal(ui, w)
+            return w
+    raise AssertionError(f"no button with {text!r} on {ui.screen.name}: {ui.texts()}")
+
+
+def press(ui, widget, hold: float = 0.15) -> None:
+    """A finger's tap (down, held `hold` s, up). A ScrollView keeps a touch to itself for its
+    scroll_timeout (55 ms) before it hands it to the child; a tap shorter than that reaches
+    the child only through the ScrollView's replay, which may come after focus handling."""
+    import time
+    from kivy.tests.common import UnitTestTouch
+    ui.wait(lambda: not ui.app.manager.transition.is_active, what="screen transition")
+    x, y = widget.to_window(*widget.center)
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    end = time.monotonic() + hold
+    while time.monotonic() < end:
+        ui.frames(1)
+    touch.touch_up()
+    ui.frames(4)
+
+
+def type_into(ui, text_input, text: str) -> None:
+    """Tap a text field and type as a hardware keyboard does (the window's text input event)."""
+    from kivy.core.window import Window
+    reveal(ui, text_input)
+    press(ui, text_input)
+    ui.wait(lambda: text_input.focus, what="text field focus")
+    Window.dispatch("on_textinput", text)
+    ui.frames(2)
+
+
+ONLY_PRINTER = {"printer": "sim:", "idcard": "none:", "card": "none:", "scanner": "none:"}
+
+
+def attach_printer(ui, timeout: float = 20.0):
+    """The app's sim: printer once the DeviceHub has opened it; its emulator is `.emulator`.
+    Use with settings whose devices are ONLY_PRINTER (no card reader to start: quicker)."""
+    hub = ui.app.services.devices
+    ui.wait(lambda: hub.device("printer") is not None, timeout=timeout, what="the printer to open")
+    return hub.device("printer")
+
+
+def detach_printer(ui, printer) -> None:
+    printer.emulator.clear_faults()
+
+
+def hall_client(hall):
+    from kiosk.hall_client import HallClient
+    return HallClient(hall.url, TERMINAL_ID, TERMINAL_SECRET, timeout=5.0)
+
+
+# -- identity and devices (added for the identify / progress / apply tests) ------------------
+def device(ui, kind: str, timeout: float = 15.0):
+    """The app's open `kind` device (from the DeviceHub), once it is open."""
+    ui.wait(lambda: ui.app.services is not None and ui.app.services.devices.device(kind) is not None
+            and ui.app.services.devices.device(kind).lifecycle.value == "enabled",
+            timeout=timeout, what=f"the {kind} device")
+    return ui.app.services.devices.device(kind)
+
+
+def every_text(ui) -> str:
+    """Every label and text field in every screen and on the window, joined (privacy checks)."""
+    from kivy.core.window import Window
+    from kivy.uix.label import Label
+    from kivy.uix.textinput import TextInput
+    roots = list(ui.app.manager.screens) + list(Window.children)
+    found = []
+    for root in roots:
+        for w in root.walk(restrict=True):
+            if isinstance(w, (Label, TextInput)):
+                found.append(w.text)
+            found.append(getattr(w, "hint_text", "") or "")
+    return "\n".join(t for t in found if isinstance(t, str))
