@@ -45,8 +45,12 @@ def one_run(display: str, state: Path) -> tuple[float, float]:
         time.sleep(3)  # let the idle clock, notices and devices settle before reading the peak
         return first_frame, peak_rss_mb(app.pid)
     finally:
-        app.terminate()
-        app.wait(15)
+        app.terminate()  # SDL turns SIGTERM into a quit: the app closes its devices first
+        try:
+            app.wait(30)
+        except subprocess.TimeoutExpired:
+            app.kill()
+            app.wait()
 
 
 def main() -> None:
