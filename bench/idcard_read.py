@@ -6,7 +6,7 @@ overhead (target: under 30 ms). Two figures:
   polled  placed on the reader -> `identity` event from the polling thread
           (includes waiting for the next poll, up to --poll seconds)
   direct  read_card() with the card already there: find + select + read
-Usage: .venv/bin/python bench/idcard_read.py [--reads 50] [--poll 0.01] [--transport pty|tcp]
+Usage: .venv/bin/python bench/idcard_read.py [--reads 50] [--poll 0.02] [--transport pty|tcp]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import threading
 import time
 
 from hardware.idcard import frame
-from hardware.idcard.driver import IdCardReader
+from hardware.idcard.driver import POLL_INTERVAL, IdCardReader
 from hardware.idcard.emulator import IdCardEmulator
 
 BAUD = 115200
@@ -37,7 +37,7 @@ def percentiles(values: list[float]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reads", type=int, default=50)
-    parser.add_argument("--poll", type=float, default=0.01, help="polling interval in seconds")
+    parser.add_argument("--poll", type=float, default=POLL_INTERVAL, help="polling interval in seconds")
     parser.add_argument("--transport", choices=("pty", "tcp"), default="pty")
     args = parser.parse_args()
 

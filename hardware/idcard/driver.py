@@ -29,6 +29,10 @@ PORT_ERRORS = (serial.SerialException, OSError, termios.error)
 log = logging.getLogger(__name__)
 
 
+# A find-card poll is ~25 bytes (~2.2 ms of line time at 115200): every 20 ms keeps the line
+# mostly idle and puts a placed card's record on screen within ~30 ms of the wire time.
+POLL_INTERVAL = 0.02
+
 class ReaderOffline(IdCardError):
     """The reader's port cannot be opened or vanished."""
 
@@ -52,7 +56,7 @@ class IdCardReader(Device):
                 frame.READ_ADDRESS: 0.5, frame.RESET: 0.5, frame.SAM_STATUS: 0.5, frame.SAM_ID: 0.5}
 
     def __init__(self, url: str, port_url: str, baudrate: int = 115200,
-                 poll_interval: float = 0.1, fingerprint: bool = False, emulator: Any = None,
+                 poll_interval: float = POLL_INTERVAL, fingerprint: bool = False, emulator: Any = None,
                  timeouts: dict[tuple[int, int], float] | None = None) -> None:
         super().__init__(url)
         self.timeouts = {**self.timeouts, **(timeouts or {})}
