@@ -13,6 +13,8 @@ from kivy.lang import Builder
 from kivy.properties import NumericProperty
 from kivy.uix.modalview import ModalView
 
+from kiosk.voice import voice_of
+
 Builder.load_file(str(Path(__file__).with_name("idle.kv")))
 
 
@@ -53,6 +55,7 @@ class IdleWatcher:
         self.warning = IdleWarning(remaining=self.app.settings.ui.idle_warning)
         self.warning.bind(on_dismiss=lambda *_: self.keep_going())
         self.warning.open(animation=False)
+        voice_of(self.app).say("session_ending")
 
     def keep_going(self) -> None:
         """The resident is still here: close the warning and restart the clock."""

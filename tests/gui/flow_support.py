@@ -12,6 +12,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 
 from kiosk.config import Settings
+from screens.driver import find_button, open_tile, press, reveal, type_into  # noqa: F401 (driving a flow)
 from screens.theme import rgba
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "terminal_hall"))
@@ -80,68 +81,6 @@ def decode_qr(image, tmp_path) -> list[str]:
     return done.stdout.split()
 
 
-# -- driving a flow (added for the hotline / booking / rating tests) -------------------------
-def open_tile(ui, service: str) -> None:
-    """From home, tap the service's tile and wait for its first screen."""
-    ui.app.show("home")
-    ui.frames(2)
-    tile = next(t for t in ui.screen.ids.tiles.children if t.service == service)
-    ui.tap(tile)
-    ui.wait(lambda: ui.screen.name == service, what=f"the {service} screen")
-
-
-def reveal(ui, widget) -> None:
-    """Scroll the widget's ScrollView (if any) so that the widget can be tapped."""
-    from kivy.uix.scrollview import ScrollView
-    ui.frames(2)  # let a layout that just changed settle first
-    parent = widget.parent
-    while parent is not None and not isinstance(parent, ScrollView):
-        parent = parent.parent if parent.parent is not parent else None  # the Window is its own parent
-    # A RecycleView's views are its visible rows already (and its scroll_to breaks on them);
-    # it is told by `viewclass`, as Kivy's kv loader may import it under a second module name.
-    if parent is not None and not hasattr(parent, "viewclass"):
-        parent.scroll_to(widget, padding=10, animate=False)
-        ui.frames(2)
-
-
-def find_button(ui, text: str):
-    """The first touch target on screen whose text contains `text` (scrolled into view)."""
-    from kivy.uix.behaviors import ButtonBehavior
-    for w in ui.widgets():
-        if isinstance(w, ButtonBehavior) and text in getattr(w, "text", "") and w.opacity > 0 \
-                and not w.disabled:
-            reveal(ui, w)
-            return w
-    raise AssertionError(f"no button with {text!r} on {ui.screen.name}: {ui.texts()}")
-
-
-def press(ui, widget, hold: float = 0.15) -> None:
-    """A finger's tap (down, held `hold` s, up). A ScrollView keeps a touch to itself for its
-    scroll_timeout (55 ms) before it hands it to the child; a tap shorter than that reaches
-    the child only through the ScrollView's replay, which may come after focus handling."""
-    import time
-    from kivy.tests.common import UnitTestTouch
-    ui.wait(lambda: not ui.app.manager.transition.is_active, what="screen transition")
-    x, y = widget.to_window(*widget.center)
-    touch = UnitTestTouch(x, y)
-    touch.touch_down()
-    end = time.monotonic() + hold
-    while time.monotonic() < end:
-        ui.frames(1)
-    touch.touch_up()
-    ui.frames(4)
-
-
-def type_into(ui, text_input, text: str) -> None:
-    """Tap a text field and type as a hardware keyboard does (the window's text input event)."""
-    from kivy.core.window import Window
-    reveal(ui, text_input)
-    press(ui, text_input)
-    ui.wait(lambda: text_input.focus, what="text field focus")
-    Window.dispatch("on_textinput", text)
-    ui.frames(2)
-
-
 ONLY_PRINTER = {"printer": "sim:", "idcard": "none:", "card": "none:", "scanner": "none:"}
 
 
@@ -165,9 +104,16 @@ def hall_client(hall):
 # -- identity and devices (added for the identify / progress / apply tests) ------------------
 def device(ui, kind: str, timeout: float = 15.0):
     """The app's open `kind` device (from the DeviceHub), once it is open."""
-    ui.wait(lambda: ui.app.services is not None and ui.app.services.devices.device(kind) is not None
-            and ui.app.services.devices.device(kind).lifecycle.value == "enabled",
-            timeout=timeout, what=f"the {kind} device")
+    def ready():
+        hub = ui.app.services.devices if ui.app.services is not None else None
+        found = hub.device(kind) if hub is not None else None
+        # health ok: the driver talks to the device (a scan sent before that is lost in the pty)
+        return found is not None and found.lifecycle.value == "enabled" and found.status.health.value == "ok"
+    try:
+        ui.wait(ready, timeout=timeout, what=f"the {kind} device")
+    except AssertionError:
+        hub = ui.app.services.devices
+        raise AssertionError(f"the {kind} device is not ready: {hub.describe().get(kind)}") from None
     return ui.app.services.devices.device(kind)
 
 

@@ -1,0 +1,306 @@
+"""网上申办: identify -> pick an online item -> form prefilled from the card -> what is missing
+-> review (masked) -> submit through the durable outbox -> 申办流水号 (or a local reference when
+the hall is down) -> printed receipt, or its QR code on screen when the printer fails -> rating.
+
+Taking the ID card away on the review screen ends the session (the resident has walked off);
+on the form it does not, because residents take their card back to copy the address.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.label import Label
+
+from kiosk.privacy import mask_phone
+from kiosk.receipts import application_receipt, progress_url
+from screens.hotline import CONTROL, flow_data, phone_problem, review_line, submit_and_wait
+from screens.identify import card_taken_away, current_identity, identify_then
+from screens.widgets import KioskScreen, app
+
+Builder.load_file(str(Path(__file__).with_name("apply.kv")))
+
+ADDRESS = re.compile(r"[\w\s\-#·.,，、()（）/]+")  # \w takes Chinese and digits; no symbols or emoji
+ADDRESS_PROBLEM = "Please use only letters, digits, spaces and - # , ( ) / in the address."
+MAX_RESULTS = 200
+
+
+def check_form(fields: dict) -> dict[str, str]:
+    """Problems (field -> message id) with the form's fields; empty when it can go."""
+    problems = {}
+    address, notes = fields.get("address", ""), fields.get("notes", "")
+    if not address:
+        problems["address"] = "Please enter your address."
+    elif len(address) > 200:
+        problems["address"] = "The address is too long: at most 200 characters."
+    elif not ADDRESS.fullmatch(address):
+        problems["address"] = ADDRESS_PROBLEM
+    problem = phone_problem(fields.get("phone", ""))
+    if problem:
+        problems["phone"] = problem
+    if CONTROL.search(notes):
+        problems["notes"] = "Please remove special characters from the text."
+    elif len(notes) > 500:
+        problems["notes"] = "The note is too long: at most 500 characters."
+    return problems
+
+
+def mask_address(address: str) -> str:
+    """The start of the address (province, city) and stars: enough to check, little to overhear."""
+    keep = min(6, len(address) // 2)
+    return address[:keep] + "*" * min(8, len(address) - keep)
+
+
+def online_items(catalog, query: str) -> list[dict]:
+    """Online-capable items matching `query` (all of them when it is empty); blocking (disk)."""
+    if query.strip():
+        items = [hit.item for hit in catalog.search(query, limit=MAX_RESULTS)]
+    else:
+        items = catalog.items()
+    return [item for item in items if item.get("online")][:MAX_RESULTS]
+
+
+def build_payload(data: dict, identity) -> dict:
+    form = {"address": data["address"], "identified_by": identity.source}
+    if data.get("notes"):
+        form["notes"] = data["notes"]
+    return {"item_code": data["item"]["code"], "channel": "kiosk", "form": form,
+            "applicant": {"name": identity.name, "id_number": identity.id_number, "phone": data["phone"]}}
+
+
+# screens ---------------------------------------------------------------------------------------
+class ApplyStartScreen(KioskScreen):
+    who = StringProperty("")
+
+    def on_pre_enter(self, *_):
+        identity = current_identity()
+        self.who = "  ".join(identity.masked()) if identity else ""
+
+    def start(self) -> None:
+        identify_then("apply.item")
+
+    def on_wiped(self) -> None:
+        self.who = ""
+
+
+class ApplyItemRow(ButtonBehavior, Label):
+    """A row of the item list (RecycleView data: code, text)."""
+
+    code = StringProperty("")
+
+
+class ApplyItemScreen(KioskScreen):
+    status = StringProperty("")  # message id
+    items = ListProperty([])
+
+    def on_kv_post(self, _base):
+        self._asked = 0
+        self.ids.dock.watch(self.ids.search, "pinyin", ["pinyin", "letters", "digits"])
+        self.ids.search.bind(text=lambda *_: self.refresh())
+
+    def on_pre_enter(self, *_):
+        if not self.items:
+            self.refresh()
+
+    def on_leave(self, *_):
+        self.ids.dock.hide()
+
+    def refresh(self) -> None:
+        self._asked += 1
+        asked = self._asked
+        catalog = app().services.catalog
+        app().background(online_items, catalog, self.ids.search.text,
+                         done=lambda items: self._found(asked, items),
+                         failed=lambda _e: self._found(asked, None))
+
+    def _found(self, asked: int, items) -> None:
+        if asked != self._asked:
+            return
+        if items is None:
+            self.status = "The list of services is not available on this terminal yet. Please ask at a service window."
+            items = []
+        else:
+            self.status = "" if items else "No online service matches. Try other words, or pinyin initials."
+        self.items = items
+        self.ids.list.data = [{"code": i["code"], "text": f"{i['name']}\n{i.get('department', {}).get('name', '')}"}
+                              for i in items]
+        self.ids.list.scroll_y = 1
+
+    def choose(self, code: str) -> None:
+        item = next((i for i in self.items if i["code"] == code), None)
+        if item is None:
+            return
+        data = flow_data("apply")
+        if data.get("item", {}).get("code") != code:
+            data.pop("notes", None)
+        data["item"] = {"code": item["code"], "name": item["name"],
+                        "limit": item.get("promised_limit_days"), "materials": item.get("materials", [])}
+        app().show("apply.form")
+
+
+class ApplyFormScreen(KioskScreen):
+    item_name = StringProperty("")
+    who = StringProperty("")
+    FIELDS = ("address", "phone", "notes")
+
+    def on_kv_post(self, _base):
+        self.ids.dock.watch(self.ids.address.ids.input, "pinyin", ["pinyin", "letters", "digits"])
+        self.ids.dock.watch(self.ids.phone.ids.input, "digits")
+        self.ids.dock.watch(self.ids.notes.ids.input, "pinyin", ["pinyin", "letters", "digits"])
+
+    def on_pre_enter(self, *_):
+        identity = current_identity()
+        data = flow_data("apply")
+        if identity is None or "item" not in data:
+            return
+        self.item_name = data["item"]["name"]
+        self.who = "  ".join(identity.masked())
+        data.setdefault("address", identity.address)  # prefilled from the ID card
+        for name in self.FIELDS:
+            self.ids[name].value = data.get(name, "")
+            self.ids[name].problem = ""
+
+    def on_leave(self, *_):
+        self.ids.dock.hide()
+
+    def next(self) -> None:
+        fields = {name: self.ids[name].value for name in self.FIELDS}
+        problems = check_form(fields)
+        for name in self.FIELDS:
+            self.ids[name].problem = problems.get(name, "")
+        flow_data("apply").update(fields)  # kept even when wrong: nothing typed is lost
+        if not problems:
+            self.ids.dock.hide()
+            app().show("apply.review")
+
+    def on_wiped(self) -> None:
+        self.who = self.item_name = ""
+        for name in self.FIELDS:
+            self.ids[name].clear()
+
+
+class ApplyReviewScreen(KioskScreen):
+    busy = BooleanProperty(False)
+
+    def on_pre_enter(self, *_):
+        app().bind(on_device_event=self.on_device)
+        identity, data = current_identity(), flow_data("apply")
+        box = self.ids.lines
+        box.clear_widgets()
+        self.ids.problem.text = ""
+        if identity is None or "phone" not in data:
+            return
+        name, number = identity.masked()
+        box.add_widget(review_line("Item", data["item"]["name"]))
+        box.add_widget(review_line("Name", name))
+        box.add_widget(review_line("ID number", number))
+        box.add_widget(review_line("Address", mask_address(data["address"])))
+        box.add_widget(review_line("Contact phone", mask_phone(data["phone"])))
+        if data.get("notes"):
+            box.add_widget(review_line("Note", data["notes"]))
+
+    def on_leave(self, *_):
+        app().unbind(on_device_event=self.on_device)
+
+    def on_device(self, _app, event) -> None:
+        if card_taken_away(event) and not self.busy:
+            app().end_session("card removed")
+
+    def submit(self) -> None:
+        identity = current_identity()
+        if identity is None or self.busy:
+            return
+        payload = build_payload(flow_data("apply"), identity)
+        self.busy = True
+        app().background(submit_and_wait, "application", payload, done=self._answered, failed=self._failed)
+
+    def _answered(self, result) -> None:
+        self.busy = False
+        ref, row = result
+        if row is not None and row.state == "rejected":
+            self.ids.problem.text = app().t("The online hall did not accept this application. "
+                                            "Please check what you entered, or ask at a service window.")
+            return
+        answer = (row.answer or {}) if row is not None and row.state == "sent" else {}
+        flow_data("apply")["result"] = {"ref": ref, "number": answer.get("number", "")}
+        app().show("apply.done")
+
+    def _failed(self, _error) -> None:
+        self.busy = False
+        self.ids.problem.text = app().t("This terminal could not save your application. "
+                                        "Please ask at a service window.")
+
+    def on_wiped(self) -> None:
+        self.ids.lines.clear_widgets()
+
+
+class ApplyDoneScreen(KioskScreen):
+    number = StringProperty("")
+    number_label = StringProperty("")
+    message = StringProperty("")
+    can_rate = BooleanProperty(False)
+
+    def on_pre_enter(self, *_):
+        identity, data = current_identity(), flow_data("apply")
+        result = data.get("result")
+        if identity is None or not result:
+            return
+        number = result.get("number", "")
+        if number:
+            self.number, self.number_label = number, "Application number"
+            self.message = ("Keep this number. Use it to check the progress at a terminal or online.")
+        else:
+            self.number, self.number_label = result["ref"], "Local reference"
+            self.message = ("The online hall could not be reached. Your application is saved on this "
+                            "terminal and will be sent automatically; nothing more is needed from you.")
+        self.can_rate = bool(number)
+        name, id_masked = identity.masked()
+        receipt = application_receipt(self.number, data["item"]["name"], name, id_masked,
+                                      offline=not number, progress_url=progress_url(number) if number else None,
+                                      lang=app().lang)
+        self.ids.receipt.print(receipt)
+
+    def rate(self) -> None:
+        app().session.data["rating_subject"] = {"kind": "application", "ref": self.number}
+        app().show("rating")
+
+    def on_wiped(self) -> None:
+        self.number = self.message = ""
+        self.ids.receipt.clear()
+
+
+def screenshot_setup(kiosk_app, arg: str):
+    """"": the start; "item": the list (seed catalogue); "form" / "review" / "done" / "offline":
+    with a fictional resident and item."""
+    from screens.identify import ResidentIdentity
+    if arg in ("", "start"):
+        kiosk_app.show("apply")
+        return None
+    if arg == "item":
+        from screens.guides import demo_catalog
+        kiosk_app.services.catalog = demo_catalog()
+        screen = kiosk_app.screen("apply.item")
+        kiosk_app.show("apply.item")
+        return lambda: bool(screen.items)
+    kiosk_app.session.data["identity"] = ResidentIdentity(
+        "张晓明", "430102199003075518", "idcard", "湖南省长沙市芙蓉区五一大道100号演示小区3栋2单元501室")
+    data = flow_data("apply")
+    data["item"] = {"code": "GF00204001", "name": "城乡居民基本养老保险参保登记", "limit": 0, "materials": []}
+    data.update(phone="13800138000", notes="")
+    if arg == "form":
+        kiosk_app.show("apply.form")
+    elif arg == "review":
+        data["address"] = kiosk_app.session.data["identity"].address
+        kiosk_app.show("apply.review")
+    else:
+        data["result"] = {"ref": "LOCAL-AB23CD45", "number": "" if arg == "offline" else "SB20250602123456"}
+        kiosk_app.show("apply.done")
+    return None
+
+
+SCREENS = {"apply": ApplyStartScreen, "apply.item": ApplyItemScreen, "apply.form": ApplyFormScreen,
+           "apply.review": ApplyReviewScreen, "apply.done": ApplyDoneScreen}

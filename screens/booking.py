@@ -1,0 +1,328 @@
+"""预约: item -> outlet -> day and time slot -> who and a contact phone -> booked -> printed ticket.
+
+A booking needs the hall to be up. Days and slots come from it, and just before booking the
+terminal asks for the day's slots again: when the hall cannot be reached the resident is told
+so plainly and pointed to the 12345 hotline, and nothing is queued. Why not queue it like an
+application: a booking waiting in the outbox could meet a full slot an hour later, after the
+resident has left with a ticket that is worth nothing. The booking itself still goes through
+the outbox (one idempotency key, never doubled); if the hall drops in the second between the
+check and the booking, the screen says the booking is not confirmed and gives the local
+reference, with the hotline to check it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.hall_client import HallError, HallRejected
+from kiosk.privacy import mask_id_number, mask_name, mask_phone
+from kiosk.receipts import booking_ticket
+from screens.hotline import (ChoiceButton, flow_data, name_problem, phone_problem,  # noqa: F401
+                             review_line, submit_and_wait)
+from screens.widgets import KioskScreen, app
+
+Builder.load_file(str(Path(__file__).with_name("booking.kv")))
+
+HALL_DOWN = ("Appointments need the online hall, which cannot be reached now. Please call 12345 "
+             "or book at a service window.")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+REFUSALS = {  # the hall's 409 codes, in the resident's words
+    "slot_full": "This time has just been fully booked. Please choose another time.",
+    "slot_past": "This time can no longer be booked. Please choose a later day.",
+    "already_booked": "You already have an appointment for this service on that day.",
+}
+_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
+
+
+def id_number_problem(number: str) -> str:
+    """GB 11643: 17 digits, a real birth date, and the check character."""
+    number = number.upper()
+    problem = "Please enter the 18-character ID number as printed on the card."
+    if not re.fullmatch(r"[1-9]\d{16}[\dX]", number):
+        return problem
+    try:
+        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return problem
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(number[:17], _WEIGHTS)) % 11]
+    return "" if check == number[17] else "This ID number is not valid: please check each digit."
+
+
+def identity_of(session_data: dict) -> tuple[str, str] | None:
+    """(name, ID number) of an identity read from a card in this session, if any."""
+    identity = session_data.get("identity")
+    if identity is None:
+        return None
+    get = identity.get if isinstance(identity, dict) else lambda k: getattr(identity, k, "")
+    name, number = get("name") or "", get("id_number") or ""
+    return (name, number) if name and number else None
+
+
+def hall_get(path: str, params: dict | None = None):
+    return app().services.hall.get(path, params=params).data
+
+
+def bookable(outlets: list[dict]) -> dict[str, list[dict]]:
+    """item code -> outlets that take appointments for it."""
+    by_item: dict[str, list[dict]] = {}
+    for outlet in outlets:
+        if outlet.get("appointments"):
+            for code in outlet.get("items", []):
+                by_item.setdefault(code, []).append(outlet)
+    return by_item
+
+
+def _choice(label: str, value, on_choose, disabled: bool = False):
+    button = Factory.ItemButton(label=label, value=value, disabled=disabled)
+    button.bind(on_release=lambda b: on_choose(b.value))
+    return button
+
+
+class BookingItemScreen(KioskScreen):
+    def on_kv_post(self, _base):
+        self._all: list[dict] = []
+        self.ids.query.ids.input.bind(text=lambda *_: self.show_items())
+
+    def on_pre_enter(self, *_):
+        self.ids.problem.text = app().t("Loading...")
+        app().background(self._load, done=self._loaded, failed=self._failed)
+
+    @staticmethod
+    def _load():
+        by_item = bookable(hall_get("/api/v1/outlets"))
+        catalog = app().services.catalog
+        if catalog.version is None:  # the first refresh may still be on its way
+            catalog.try_refresh()
+        items = [item for item in (catalog.item(code) for code in by_item) if item]
+        return by_item, sorted(items, key=lambda i: i["code"])
+
+    def _loaded(self, result) -> None:
+        by_item, self._all = result
+        flow_data("booking")["outlets_by_item"] = by_item
+        self.ids.problem.text = ""
+        self.show_items()
+
+    def _failed(self, error) -> None:
+        self._all = []
+        self.ids.item_list.data = []
+        self.ids.problem.text = app().t(HALL_DOWN if isinstance(error, HallError)
+                                        else "The list of services is not available on this terminal yet.")
+
+    def show_items(self) -> None:
+        query = self.ids.query.value
+        items = self._all
+        if query:
+            codes = {hit.item["code"] for hit in app().services.catalog.search(query, limit=200)}
+            items = [i for i in items if i["code"] in codes]
+        self.ids.item_list.data = [{"label": i["name"], "value": i["code"],
+                                "on_release": (lambda code=i["code"]: self.choose(code))} for i in items]
+
+    def choose(self, code: str) -> None:
+        data = flow_data("booking")
+        data["item"] = app().services.catalog.item(code)
+        app().show("booking.outlet")
+
+
+class BookingOutletScreen(KioskScreen):
+    item_name = StringProperty("")
+
+    def on_pre_enter(self, *_):
+        data = flow_data("booking")
+        item = data.get("item") or {}
+        self.item_name = item.get("name", "")
+        box = self.ids.outlets
+        box.clear_widgets()
+        for outlet in data.get("outlets_by_item", {}).get(item.get("code"), []):
+            box.add_widget(_choice(f"{outlet['name']}\n{outlet.get('address', '')}", outlet, self.choose))
+
+    def choose(self, outlet: dict) -> None:
+        flow_data("booking")["outlet"] = outlet
+        app().show("booking.time")
+
+
+class BookingTimeScreen(KioskScreen):
+    heading = StringProperty("")
+
+    def on_pre_enter(self, *_):
+        data = flow_data("booking")
+        self.heading = f"{data['item']['name']}\n{data['outlet']['name']}"
+        self.ids.days.clear_widgets()
+        self.ids.slots.clear_widgets()
+        self.ids.problem.text = app().t("Loading...")
+        params = {"item_code": data["item"]["code"], "outlet_id": data["outlet"]["id"]}
+        app().background(hall_get, "/api/v1/appointments/days", params, done=self._days, failed=self._failed)
+
+    def _failed(self, error) -> None:
+        self.ids.problem.text = app().t(HALL_DOWN if not isinstance(error, HallRejected)
+                                        else "This outlet does not take appointments for this service.")
+
+    def _days(self, days: list[dict]) -> None:
+        self.ids.problem.text = "" if any(d["available"] for d in days) else \
+            app().t("No free times in the next two weeks. Please choose another outlet.")
+        t = app().t
+        for day in days:
+            when = date.fromisoformat(day["date"])
+            free = day["available"]
+            status = t("{n} free").format(n=free) if free else t("Full")
+            label = f"{day['date'][5:]} {t(WEEKDAYS[when.weekday()])}  {status}"
+            self.ids.days.add_widget(_choice(label, day["date"], self.choose_day, disabled=not free))
+
+    def choose_day(self, day: str) -> None:
+        for button in self.ids.days.children:
+            button.selected = button.value == day
+        flow_data("booking")["date"] = day
+        self.ids.slots.clear_widgets()
+        params = {"outlet_id": flow_data("booking")["outlet"]["id"], "date": day}
+        app().background(hall_get, "/api/v1/appointments/slots", params, done=self._slots, failed=self._failed)
+
+    def _slots(self, slots: list[dict]) -> None:
+        t = app().t
+        self.ids.slots.clear_widgets()
+        for slot in slots:
+            free = slot["capacity"] - slot["booked"]
+            status = t("{n} free").format(n=free) if free > 0 else t("Full")
+            label = f"{slot['start']}-{slot['end']}  {status}"
+            self.ids.slots.add_widget(_choice(label, slot, self.choose_slot, disabled=free <= 0))
+
+    def choose_slot(self, slot: dict) -> None:
+        flow_data("booking")["slot"] = slot
+        app().show("booking.confirm")
+
+
+class BookingConfirmScreen(KioskScreen):
+    has_identity = BooleanProperty(False)
+    busy = BooleanProperty(False)
+
+    def on_kv_post(self, _base):
+        self._who_box = self.ids.who.__self__  # ids are weak: keep it alive while it is out
+        self._who_parent = self.ids.who.parent
+
+    def on_pre_enter(self, *_):
+        data = flow_data("booking")
+        identity = identity_of(app().session.data)
+        self.has_identity = identity is not None
+        who = self._who_box
+        if self.has_identity and who.parent is not None:
+            who.parent.remove_widget(who)
+        elif not self.has_identity and who.parent is None:
+            self._who_parent.add_widget(who, index=1)
+        lines = self.ids.lines
+        lines.clear_widgets()
+        slot = data["slot"]
+        lines.add_widget(review_line("Item", data["item"]["name"]))
+        lines.add_widget(review_line("Place", data["outlet"]["name"]))
+        lines.add_widget(review_line("Date", data["date"]))
+        lines.add_widget(review_line("Time", f"{slot['start']}-{slot['end']}"))
+        if identity:
+            privacy = app().settings.privacy
+            lines.add_widget(review_line("Name", mask_name(identity[0])))
+            lines.add_widget(review_line("ID number", mask_id_number(
+                identity[1], privacy.id_show_head, privacy.id_show_tail)))
+        self.ids.problem.text = ""
+
+    def _who(self) -> tuple[str, str, str] | None:
+        """(name, ID number, phone) when all are right; else the problems are shown."""
+        identity = identity_of(app().session.data)
+        name, number = identity or (self.ids.name.value, self.ids.id_number.value.upper())
+        phone = self.ids.phone.value
+        self.ids.phone.problem = phone_problem(phone)
+        if identity is None:
+            self.ids.name.problem = name_problem(name, required=True)
+            self.ids.id_number.problem = id_number_problem(number)
+        fields = (self.ids.phone,) if identity else (self.ids.phone, self.ids.name, self.ids.id_number)
+        return None if any(f.problem for f in fields) else (name, number, phone)
+
+    def book(self) -> None:
+        who = self._who()
+        if who is None:
+            self.ids.problem.text = app().t("Please correct the fields marked above.")
+            return
+        data = flow_data("booking")
+        payload = {"slot_id": data["slot"]["slot_id"], "item_code": data["item"]["code"],
+                   "name": who[0], "id_number": who[1], "phone": who[2]}
+        self.busy = True
+        self.ids.problem.text = ""
+        app().background(book, payload, data["outlet"]["id"], data["date"], done=self._answered,
+                         failed=self._failed)
+
+    def _failed(self, error) -> None:
+        self.busy = False
+        self.ids.problem.text = app().t(HALL_DOWN if isinstance(error, HallError)
+                                        else "This terminal could not book the appointment. "
+                                             "Please call 12345 or book at a service window.")
+
+    def _answered(self, result) -> None:
+        self.busy = False
+        ref, row = result
+        if row is not None and row.state == "sent":
+            flow_data("booking")["booked"] = row.answer
+            app().show("booking.done")
+        elif row is not None and row.state == "rejected":
+            code = (row.answer or {}).get("code", "")
+            self.ids.problem.text = app().t(REFUSALS.get(
+                code, "The online hall did not accept this booking. Please check what you entered."))
+        else:
+            self.ids.problem.text = app().t(
+                "The online hall stopped answering: your booking is not confirmed yet. It will be "
+                "sent automatically; please call 12345 to check it. Reference: {ref}").format(ref=ref)
+
+    def on_wiped(self) -> None:
+        for field in (self.ids.name, self.ids.id_number, self.ids.phone):
+            field.clear()
+
+
+def book(payload: dict, outlet_id: str, day: str):
+    """Check the hall answers (and the slot still has room), then book through the outbox.
+    Blocking: run through app.background. Raises HallError when the hall is down."""
+    slots = hall_get("/api/v1/appointments/slots", {"outlet_id": outlet_id, "date": day})
+    slot = next((s for s in slots if s["slot_id"] == payload["slot_id"]), None)
+    if slot is not None and slot["booked"] >= slot["capacity"]:
+        return "", _Refused("slot_full")
+    return submit_and_wait("appointment", payload)
+
+
+class _Refused:
+    """Stands for an outbox row the hall refused, when the terminal knew before sending."""
+
+    state = "rejected"
+
+    def __init__(self, code: str):
+        self.answer = {"code": code}
+
+
+class BookingDoneScreen(KioskScreen):
+    ticket = StringProperty("")
+
+    def on_pre_enter(self, *_):
+        data = flow_data("booking")
+        booked = dict(data["booked"])
+        booked.update(outlet=data["outlet"], item_name=data["item"]["name"])
+        self.ticket = booked.get("ticket", "")
+        lines = self.ids.lines
+        lines.clear_widgets()
+        lines.add_widget(review_line("Booking number", booked.get("booking_number", "")))
+        lines.add_widget(review_line("Item", booked["item_name"]))
+        lines.add_widget(review_line("Date", booked.get("date", "")))
+        lines.add_widget(review_line("Time", f"{booked.get('start', '')}-{booked.get('end', '')}"))
+        lines.add_widget(review_line("Place", f"{data['outlet']['name']} {data['outlet'].get('address', '')}"))
+        self.ids.receipt.print(booking_ticket(booked, app().lang))
+
+    def rate(self) -> None:
+        booked = flow_data("booking")["booked"]
+        app().session.data["rating_subject"] = {"kind": "booking", "ref": booked["booking_number"]}
+        app().show("rating")
+
+    def on_wiped(self) -> None:
+        self.ids.lines.clear_widgets()
+        self.ids.receipt.clear()
+
+
+SCREENS = {"booking": BookingItemScreen, "booking.outlet": BookingOutletScreen,
+           "booking.time": BookingTimeScreen, "booking.confirm": BookingConfirmScreen,
+           "booking.done": BookingDoneScreen}

@@ -1,0 +1,281 @@
+"""办件进度: by 申办流水号 (typed, or scanned from a receipt) or by identity; each application as a
+timeline (收件 → 受理 → 审查 → 决定 → 办结, or 不予受理 / 补正) with the time limit in green,
+yellow or red, always with words and a symbol too: colour is never the only cue.
+
+A local reference ("LOCAL-...", printed when the hall was down) is looked up in this
+terminal's outbox: still queued, or sent (then the hall's number and its timeline are shown).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.hall_client import HallError, HallRejected
+from screens.identify import (EidProblem, current_identity, identify_then, looks_like_eid,
+                              parse_eid)
+from screens.widgets import KioskScreen, app
+
+Builder.load_file(str(Path(__file__).with_name("progress.kv")))
+
+NUMBER = re.compile(r"SB\d{14}")
+LOCAL = re.compile(r"LOCAL-[2-9A-HJKMNP-Z]{8}")
+MAIN_STAGES = ["收件", "受理", "审查", "决定", "办结"]
+STAGE_WORDS = {"收件": "Received", "受理": "Accepted for handling", "审查": "Under review",
+               "决定": "Decision made", "办结": "Completed", "不予受理": "Not accepted",
+               "补正": "Materials to be completed"}
+# state -> (symbol, message id); the symbol and the words carry the meaning, the colour helps
+STAGE_STATES = {"done": ("✓", "done"), "current": ("●", "in progress"), "pending": ("○", "not yet"),
+                "refused": ("×", "not accepted"), "attention": ("!", "you need to act")}
+SIGNALS = {  # signal -> (symbol, words, text colour, background)
+    "green": ("✓", "Within the time limit", "#1B5E20", "#E3F2E5"),
+    "yellow": ("!", "Close to the time limit", "#5C3B00", "#FFF4D6"),
+    "red": ("×", "Past the time limit", "#8E1B1B", "#FDE7E7"),
+}
+HALL_DOWN = "The online hall cannot be reached now. Please try again later, or ask at a service window."
+NUMBER_PROBLEM = ("Please enter the application number from your receipt: SB and 14 digits, "
+                  "or a local reference such as LOCAL-AB23CD45.")
+
+
+def normalise_number(text: str) -> str:
+    return re.sub(r"\s", "", text).upper()
+
+
+def stage_rows(application: dict) -> list[tuple[str, str, str]]:
+    """(stage, state, when) per line of the timeline: what happened, then what is still to come."""
+    timeline = application.get("timeline") or []
+    rows = [(entry["stage"], "done", entry.get("at", "")[:16].replace("T", " ")) for entry in timeline]
+    status = application.get("status") or (timeline[-1]["stage"] if timeline else "收件")
+    if rows:
+        last_state = {"办结": "done", "不予受理": "refused", "补正": "attention"}.get(status, "current")
+        rows[-1] = (rows[-1][0], last_state, rows[-1][2])
+    if status not in ("办结", "不予受理"):
+        reached = [MAIN_STAGES.index(s) for s, _state, _at in rows if s in MAIN_STAGES]
+        rows += [(s, "pending", "") for s in MAIN_STAGES[max(reached, default=-1) + 1:]]
+    return rows
+
+
+def limit_words(application: dict) -> str:
+    """The time limit in words (translated here: it is built from several message ids)."""
+    t = app().t
+    limit = application.get("limit_days", 0)
+    if not limit:
+        return t("Time limit: done on the spot.")
+    return t("Time limit: {limit} working days, due {due}. Used so far: {used} working days.").format(
+        limit=limit, due=application.get("due_date", ""), used=application.get("elapsed_working_days", 0))
+
+
+# lookups (blocking: through app.background) ------------------------------------------------------
+def by_number(number: str) -> list[dict]:
+    try:
+        return [app().services.hall.get(f"/api/v1/applications/{number}").data]
+    except HallRejected as e:
+        if e.status == 404:
+            return []
+        raise
+
+
+def by_identity(id_number: str) -> list[dict]:
+    answer = app().services.hall.post("/api/v1/applications/lookup", {"id_number": id_number}).data
+    return list(answer.get("items", []))
+
+
+def by_local_reference(ref: str) -> dict:
+    """{"local": {state, attempts, number, item_name}} and, once sent and the hall answers, its
+    application too."""
+    services = app().services
+    row = services.outbox.lookup(ref)
+    if row is None or row.kind != "application":
+        return {}
+    answer = row.answer or {}
+    item_code = (row.payload or {}).get("item_code") or answer.get("item_code", "")
+    item = services.catalog.item(item_code) if item_code else None
+    local = {"ref": ref, "state": row.state, "attempts": row.attempts, "number": answer.get("number", ""),
+             "item_name": (item or {}).get("name", "") or answer.get("item_name", "")}
+    found: dict = {"local": local}
+    if local["number"]:
+        try:
+            found["applications"] = by_number(local["number"])
+        except HallError:
+            pass  # the local state still says it was sent, with its number
+    return found
+
+
+# widgets ------------------------------------------------------------------------------------------
+class StageRow(BoxLayout):
+    symbol = StringProperty("")
+    stage = StringProperty("")   # message id
+    state = StringProperty("")   # message id
+    when = StringProperty("")
+    kind = StringProperty("")    # done / current / pending / refused / attention
+
+
+class SignalBand(BoxLayout):
+    symbol = StringProperty("")
+    words = StringProperty("")
+    detail = StringProperty("")
+    fg = ListProperty([0, 0, 0, 1])
+    bg = ListProperty([1, 1, 1, 1])
+
+
+class ApplicationCard(BoxLayout):
+    def show(self, application: dict) -> None:
+        from screens.theme import rgba
+        self.ids.item.text = application.get("item_name", "")
+        self.ids.number.text = f"{app().t('Application number')}: {application.get('number', '')}"
+        who = application.get("applicant") or {}
+        if who:
+            self.ids.who.text = (f"{app().t('Applicant')}: {who.get('name_masked', '')}  "
+                                 f"{who.get('id_masked', '')}")
+        symbol, words, fg, bg = SIGNALS.get(application.get("signal", ""), SIGNALS["green"])
+        band = self.ids.signal
+        band.symbol, band.words, band.detail = symbol, words, limit_words(application)
+        band.fg, band.bg = rgba(fg), rgba(bg)
+        for stage, state, when in stage_rows(application):
+            mark, state_words = STAGE_STATES[state]
+            self.ids.stages.add_widget(StageRow(symbol=mark, stage=STAGE_WORDS.get(stage, stage),
+                                                state=state_words, when=when, kind=state))
+
+
+# the screen ---------------------------------------------------------------------------------------
+class ProgressScreen(KioskScreen):
+    status = StringProperty("")   # message id
+    problem = StringProperty("")  # message id
+    busy = BooleanProperty(False)
+
+    def on_kv_post(self, _base):
+        self.ids.dock.watch(self.ids.number.ids.input, "letters", ["letters", "digits"])
+        self._asked = 0
+
+    def on_pre_enter(self, *_):
+        app().bind(on_device_event=self.on_device)
+        data = app().session.data.get("progress") or {}
+        if data.pop("by_identity", False) and current_identity() is not None:
+            self.look_up_mine()
+
+    def on_leave(self, *_):
+        app().unbind(on_device_event=self.on_device)
+        self.ids.dock.hide()
+
+    def on_device(self, _app, event) -> None:
+        if event.kind != "scanned" or not isinstance(event.data, str):
+            return
+        code = event.data.strip()
+        if looks_like_eid(code):
+            try:
+                app().session.data["identity"] = parse_eid(code)
+            except EidProblem as e:
+                self._clear_results()
+                self.problem = str(e)
+                return
+            self.look_up_mine()
+        else:
+            self.ids.number.value = normalise_number(code)
+            self.look_up()
+
+    # asking ----------------------------------------------------------------------------------------
+    def look_up(self) -> None:
+        number = normalise_number(self.ids.number.value)
+        self.ids.number.problem = ""
+        self.ids.dock.hide()
+        if LOCAL.fullmatch(number):
+            self._ask(by_local_reference, number)
+        elif NUMBER.fullmatch(number):
+            self._ask(by_number, number)
+        else:
+            self._clear_results()
+            self.ids.number.problem = NUMBER_PROBLEM
+
+    def use_identity(self) -> None:
+        if current_identity() is not None:
+            self.look_up_mine()
+            return
+        app().session.data.setdefault("progress", {})["by_identity"] = True
+        identify_then("progress")
+
+    def look_up_mine(self) -> None:
+        self._ask(by_identity, current_identity().id_number)
+
+    def _ask(self, work, arg: str) -> None:
+        self._clear_results()
+        self._asked += 1
+        asked = self._asked
+        self.busy, self.status = True, "Looking up..."
+        app().background(work, arg, done=lambda found: self._answered(asked, found),
+                         failed=lambda error: self._failed(asked, error))
+
+    def _answered(self, asked: int, found) -> None:
+        if asked != self._asked:
+            return  # a newer question is on its way
+        self.busy, self.status = False, ""
+        if isinstance(found, dict):  # a local reference
+            if not found:
+                self.problem = "This terminal has no application with this local reference."
+                return
+            self._show_local(found["local"])
+            found = found.get("applications", [])
+        elif not found:
+            self.problem = "No application was found. Please check the number."
+            return
+        for application in found:
+            card = ApplicationCard()
+            card.show(application)
+            self.ids.results.add_widget(card)
+
+    def _show_local(self, local: dict) -> None:
+        t = app().t
+        lines = [f"{t('Local reference')}: {local['ref']}"]
+        if local.get("item_name"):
+            lines.append(f"{t('Item')}: {local['item_name']}")
+        if local["state"] == "sent":
+            lines.append(t("Sent to the online hall. Application number: {number}").format(
+                number=local["number"]))
+        elif local["state"] == "rejected":
+            lines.append(t("The online hall did not accept this application. Please ask at a "
+                           "service window."))
+        else:
+            lines.append(t("Saved on this terminal; it will be sent as soon as the online hall "
+                           "can be reached."))
+        self.ids.results.add_widget(Factory.LocalNote(text="\n".join(lines)))
+
+    def _failed(self, asked: int, error) -> None:
+        if asked != self._asked:
+            return
+        self.busy, self.status = False, ""
+        self.problem = HALL_DOWN if isinstance(error, HallError) else \
+            "The progress could not be looked up. Please ask at a service window."
+
+    def _clear_results(self) -> None:
+        self.ids.results.clear_widgets()
+        self.problem = self.status = ""
+
+    def on_wiped(self) -> None:
+        self._asked += 1
+        self._clear_results()
+        self.ids.number.clear()
+
+
+def screenshot_setup(kiosk_app, arg: str):
+    """"": the empty screen; "timeline:COLOUR": a fictional application in that signal."""
+    screen = kiosk_app.screen("progress")
+    kiosk_app.show("progress")
+    if arg.startswith("timeline"):
+        colour = arg.partition(":")[2] or "yellow"
+        stages = ["收件", "受理", "审查"] if colour != "red" else ["收件", "补正"]
+        sample = {"number": "SB20250602123456", "item_name": "城乡居民基本养老保险参保登记",
+                  "status": stages[-1], "limit_days": 10, "due_date": "2025-06-16",
+                  "elapsed_working_days": {"green": 2, "yellow": 8, "red": 12}[colour],
+                  "signal": colour, "applicant": {"name_masked": "张*明", "id_masked": "4301**********5518"},
+                  "timeline": [{"stage": s, "at": f"2025-06-0{2 + i}T10:0{i}:00+08:00", "note": ""}
+                               for i, s in enumerate(stages)]}
+        screen.ids.number.value = sample["number"]
+        screen._answered(screen._asked, [sample])
+    return None
+
+
+SCREENS = {"progress": ProgressScreen}

@@ -1,0 +1,155 @@
+"""预约 on the real app against a running hall: item -> outlet -> day -> slot (full ones say so)
+-> who -> booked, the ticket printed in the printer emulator; hall down -> plain words, nothing
+queued; a bad ID number refused; an identity read from a card is used masked."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from flow_support import (ONLY_PRINTER, press, HallProcess, assert_readable, attach_printer, dead_hall_url,  # noqa: E402
+                          detach_printer, find_button, hall_client, hall_settings, open_tile,
+                          type_into)
+from terminal_hall_support import id_number  # noqa: E402
+
+pytestmark = pytest.mark.gui
+NAME, PHONE = "赵六一", "13700001111"
+ID_NO = id_number("43012219800101001")
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("booking-hall")
+    process = HallProcess(folder / "hall.sqlite3", log_path=folder / "hall.log").start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def online(ui, hall):
+    ui.app.apply_settings(hall_settings(hall.url, **ONLY_PRINTER))
+    ui.wait(lambda: ui.app.services.catalog.version is not None, timeout=20, what="the catalogue")
+    printer = attach_printer(ui)
+    yield printer
+    detach_printer(ui, printer)
+
+
+def choose_item_and_outlet(ui, query="sfz"):
+    open_tile(ui, "booking")
+    items = ui.screen.ids.item_list
+    ui.wait(lambda: items.data, timeout=10, what="bookable items")
+    total = len(items.data)
+    if query:
+        type_into(ui, ui.screen.ids.query.ids.input, query)
+        ui.wait(lambda: 0 < len(items.data) < total, what="search results")
+    first = items.data[0]
+    ui.frames(3)
+    press(ui, find_button(ui, first["label"]))
+    ui.wait(lambda: ui.screen.name == "booking.outlet", what="outlets")
+    assert_readable(ui)
+    press(ui, ui.screen.ids.outlets.children[-1])
+    ui.wait(lambda: ui.screen.name == "booking.time", what="days")
+    ui.wait(lambda: ui.screen.ids.days.children, timeout=10, what="the days")
+    return first
+
+
+def first_free(buttons):
+    return next(b for b in reversed(buttons) if not b.disabled)
+
+
+def fill_slot(hall, slot_id, item_code, count):
+    with hall_client(hall) as client:
+        for n in range(count):
+            client.post("/api/v1/appointments", {
+                "slot_id": slot_id, "item_code": item_code, "name": "测试居民",
+                "id_number": id_number(f"11010119900101{n:03d}"), "phone": "13800138000"})
+
+
+def test_booking_end_to_end_with_a_printed_ticket_and_full_slots_in_words(ui, online, hall):
+    item = choose_item_and_outlet(ui)
+    screen = ui.screen
+    day = first_free(screen.ids.days.children)
+    assert "余" in day.text and "周" in day.text
+    press(ui, day)
+    ui.wait(lambda: screen.ids.slots.children, timeout=10, what="slots")
+    assert day.selected and day.text.startswith("✓")
+    first_slot = screen.ids.slots.children[-1]
+    fill_slot(hall, first_slot.value["slot_id"], item["value"],
+              first_slot.value["capacity"] - first_slot.value["booked"])
+    ui.tap(day)  # the day again: slots are fetched fresh
+    ui.wait(lambda: screen.ids.slots.children and screen.ids.slots.children[-1].disabled, timeout=10,
+            what="the full slot")
+    full = screen.ids.slots.children[-1]
+    assert "已约满" in full.text, "a full slot says so in words, not only by colour"
+    assert_readable(ui)
+    press(ui, full)
+    assert ui.screen.name == "booking.time", "a full slot cannot be chosen"
+    slot_button = first_free(screen.ids.slots.children)
+    slot = slot_button.value
+    press(ui, slot_button)
+    ui.wait(lambda: ui.screen.name == "booking.confirm", what="confirm")
+    confirm = ui.screen
+    type_into(ui, confirm.ids.name.ids.input, NAME)
+    type_into(ui, confirm.ids.id_number.ids.input, ID_NO[:-1] + ("0" if ID_NO[-1] != "0" else "1"))
+    type_into(ui, confirm.ids.phone.ids.input, PHONE)
+    press(ui, confirm.ids.book)
+    ui.frames(3)
+    assert ui.screen.name == "booking.confirm"
+    assert "校验不通过" in confirm.ids.id_number.ids.problem.text
+    assert ui.app.services.outbox.depth() == 0
+    confirm.ids.id_number.value = ""
+    type_into(ui, confirm.ids.id_number.ids.input, ID_NO)
+    press(ui, confirm.ids.book)
+    ui.wait(lambda: ui.screen.name == "booking.done", timeout=15, what="the booking")
+    done = ui.screen
+    ticket = done.ticket
+    assert ticket.startswith("Y" + slot["start"].replace(":", "")) and ticket in ui.texts()
+    booking_number = ui.app.session.data["booking"]["booked"]["booking_number"]
+    assert booking_number.startswith("YY")
+    assert online.emulator.wait_for_jobs(1, timeout=10)
+    job = online.emulator.jobs[-1]
+    assert ticket in job.text and booking_number in job.text and slot["start"] in job.text
+    assert NAME not in job.text and ID_NO not in job.text
+    ui.wait(lambda: done.ids.receipt.printed, what="printed")
+    texts = " ".join(ui.texts())
+    assert ID_NO not in texts and NAME not in texts
+    assert_readable(ui)
+    with hall_client(hall) as client:
+        slots = client.get("/api/v1/appointments/slots",
+                           params={"outlet_id": ui.app.session.data["booking"]["outlet"]["id"],
+                                   "date": ui.app.session.data["booking"]["date"]}).data
+    assert next(s for s in slots if s["slot_id"] == slot["slot_id"])["booked"] == slot["booked"] + 1
+    press(ui, done.ids.rate)
+    ui.wait(lambda: ui.screen.name == "rating")
+    assert ui.app.session.data["rating_subject"] == {"kind": "booking", "ref": booking_number}
+
+
+def test_identity_from_a_card_is_used_and_shown_masked(ui, online):
+    ui.app.session.data["identity"] = {"name": "钱多多", "id_number": id_number("43012219900202002")}
+    choose_item_and_outlet(ui, query="")
+    press(ui, first_free(ui.screen.ids.days.children))
+    ui.wait(lambda: ui.screen.ids.slots.children, timeout=10)
+    press(ui, first_free(ui.screen.ids.slots.children))
+    ui.wait(lambda: ui.screen.name == "booking.confirm")
+    texts = " ".join(ui.texts())
+    assert "钱*多" in texts and "4301**********" in texts and "钱多多" not in texts
+    assert ui.screen.ids.who.parent is None, "no name/ID fields when the card was read"
+    type_into(ui, ui.screen.ids.phone.ids.input, PHONE)
+    press(ui, ui.screen.ids.book)
+    ui.wait(lambda: ui.screen.name == "booking.done", timeout=15)
+    assert online.emulator.wait_for_jobs(1, timeout=10)
+
+
+def test_hall_down_says_so_and_queues_nothing(ui):
+    ui.app.apply_settings(hall_settings(dead_hall_url(), **ONLY_PRINTER))
+    open_tile(ui, "booking")
+    problem = ui.screen.ids.problem
+    ui.wait(lambda: "12345" in problem.text, timeout=20, what="the hall-down message")
+    assert "无法连接" in problem.text and ui.screen.ids.item_list.data == []
+    assert ui.app.services.outbox.depth() == 0
+    assert_readable(ui)
