@@ -49,10 +49,10 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def settings_for(hall_url: str, **devices: str):
+def settings_for(hall_url: str, hall_timeout: float | None = None, **devices: str):
     from kiosk.config import Settings
     base = Settings()
-    return base.replace(hall=dataclasses.replace(base.hall, url=hall_url),
+    return base.replace(hall=dataclasses.replace(base.hall, url=hall_url, timeout=hall_timeout or base.hall.timeout),
                         devices=dataclasses.replace(base.devices, card="none:", **devices))
 
 

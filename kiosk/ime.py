@@ -18,6 +18,7 @@ prefixes of it; choosing one returns its text and keeps the unconsumed letters
 from __future__ import annotations
 
 import bisect
+import fcntl
 import functools
 import itertools
 import os
@@ -365,10 +366,17 @@ def cache_path(cache_dir: Path) -> Path:
 
 def _build_in_child(cache_dir: Path) -> bool:
     """Build and cache the dictionary in a child process: jieba and pypinyin cost the kiosk's
-    UI process ~60 MB it would keep for good; the child gives it back when it exits."""
+    UI process ~60 MB it would keep for good; the child gives it back when it exits. One build
+    at a time per cache (a file lock): a second caller waits and uses the first one's file."""
+    path, asked = cache_path(cache_dir), time.time()
     try:
-        subprocess.run([sys.executable, "-m", "kiosk.ime", "build", str(cache_dir)],
-                       capture_output=True, timeout=300, check=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.parent / ".build.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if path.exists() and path.stat().st_mtime >= asked:
+                return True  # built by the caller we waited for
+            subprocess.run([sys.executable, "-m", "kiosk.ime", "build", str(cache_dir)],
+                           capture_output=True, timeout=300, check=True)
         return True
     except (OSError, subprocess.SubprocessError):
         return False

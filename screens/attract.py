@@ -55,6 +55,22 @@ class AttractScreen(KioskScreen):
     def _update_clock(self, _dt) -> None:
         self.clock_text = time.strftime("%Y-%m-%d  %H:%M")
 
+    def on_pre_enter(self, *_):
+        app().bind(on_device_event=self.on_device)
+
+    def on_leave(self, *_):
+        app().unbind(on_device_event=self.on_device)
+
+    def on_device(self, _app, event) -> None:
+        """An ID card placed on the reader starts the session with the resident known."""
+        if event.kind != "identity" or event.device != "idcard" or app().manager.current != self.name:
+            return  # (a transition cut short may leave the binding in place a moment longer)
+        from screens.identify import identity_from_id_card
+        identity = identity_from_id_card(event.data)
+        if identity is not None:
+            app().session.data["identity"] = identity
+        app().show("home")
+
     def on_touch_down(self, touch):
         if self.ids.bar.collide_point(*touch.pos):
             return super().on_touch_down(touch)

@@ -109,6 +109,17 @@ def current_identity() -> ResidentIdentity | None:
     return identity if isinstance(identity, ResidentIdentity) and identity.id_number else None
 
 
+def identity_from_id_card(record) -> ResidentIdentity | None:
+    """The resident on an ID card's record, kept in the session with the record (its photo
+    too: both are wiped with the session); None for a card without a citizen ID number."""
+    number = getattr(record, "id_number", "")
+    if id_number_problem(number):
+        return None
+    app().session.data["identity_card"] = record
+    name = getattr(record, "name", "") or getattr(record, "english_name", "")
+    return ResidentIdentity(name, number, "idcard", getattr(record, "address", ""))
+
+
 def identify_then(next_screen: str) -> None:
     """Go on to `next_screen` once the resident is identified (at once if already)."""
     if current_identity() is not None:
@@ -218,14 +229,12 @@ class IdentifyScreen(KioskScreen):
                 self.status, self.problem = "", str(e)
 
     def _from_id_card(self, record) -> None:
-        name = getattr(record, "name", "") or getattr(record, "english_name", "")
-        number = getattr(record, "id_number", "")
-        if id_number_problem(number):
+        identity = identity_from_id_card(record)
+        if identity is None:
             self.problem = ("This card cannot be used to apply here. Please use a resident ID card, "
                             "or enter your details by hand.")
             return
-        app().session.data["identity_card"] = record  # wiped (photo too) with the session
-        self.identified(ResidentIdentity(name, number, "idcard", getattr(record, "address", "")))
+        self.identified(identity)
 
     def _read_social_card(self) -> None:
         devices = getattr(app().services, "devices", None)
@@ -266,8 +275,8 @@ class IdentifyScreen(KioskScreen):
 
     def go_on(self, *_):
         Clock.unschedule(self.go_on)
-        if current_identity() is None:
-            return
+        if current_identity() is None or app().manager.current != self.name:
+            return  # a late timer or a second read once the flow has gone on: nothing to do
         go_on_from_identify()
 
     def on_wiped(self) -> None:

@@ -174,3 +174,20 @@ def test_social_security_card_through_pcsc(ui, identify):
     finally:
         reader.virtual_card.remove()
         ui.app.apply_settings(hall_settings(dead_hall_url(), card="none:"))
+
+
+def test_a_card_placed_on_the_attract_screen_starts_the_session_identified(ui):
+    import screens.identify as identify_module
+    ui.app.apply_settings(hall_settings(dead_hall_url(), card="none:"))
+    reader = device(ui, "idcard")
+    assert ui.screen.name == "attract"
+    reader.emulator.place("mainland")
+    try:
+        ui.wait(lambda: ui.screen.name == "home", timeout=10, what="the home screen")
+        identity = identify_module.current_identity()
+        assert (identity.name, identity.id_number, identity.source) == (NAME, ID_NUMBER, "idcard")
+        identify_module.identify_then("apply.item")  # a flow that needs identity goes straight on
+        ui.wait(lambda: ui.screen.name == "apply.item", what="the flow, without the identify screen")
+        assert NAME not in every_text(ui) and ID_NUMBER not in every_text(ui)
+    finally:
+        reader.emulator.remove()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -228,3 +229,27 @@ def test_an_unwritable_cache_still_gives_a_dictionary(tmp_path, small_source, ca
 def test_a_missing_source_is_a_plain_error(tmp_path):
     with pytest.raises(ime.ImeError, match="cannot read"):
         ime.load_or_build(tmp_path, source=tmp_path / "missing.txt")
+
+
+def test_concurrent_callers_share_one_build(tmp_path, monkeypatch):
+    """The app asks for the cache at start and again when new settings are applied: the second
+    caller waits for the first build instead of starting a second one."""
+    import subprocess
+    import threading
+    import time as clock
+
+    builds = []
+
+    def slow_build(argv, **_kwargs):
+        builds.append(argv)
+        clock.sleep(0.5)
+        ime.cache_path(Path(argv[-1])).write_text("built")
+        return subprocess.CompletedProcess(argv, 0)
+
+    monkeypatch.setattr(ime.subprocess, "run", slow_build)
+    callers = [threading.Thread(target=ime.ensure_cache, args=(tmp_path,)) for _ in range(3)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(10)
+    assert len(builds) == 1 and ime.cache_path(tmp_path).read_text() == "built"

@@ -1,0 +1,148 @@
+"""The longest UI-thread stall while the hall takes 2 s to answer and an ID card read takes 1 s.
+
+The real app runs offscreen in this process against `kiosk hall` behind a proxy that holds
+every answer back 2 s, with the ID card emulator's line paced so a card's record takes about
+1 s on the wire. A frame clock records the time between frames; the gaps counted are those
+while the app waits for the hall or the card (target: none over 50 ms). The frames that then
+build and draw the next screen are reported apart: that is UI work, not waiting on I/O.
+
+    .venv/bin/python bench/ui_stall.py [--rounds 3] [--hall-delay 2] [--card-seconds 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ui_support import (FrameClock, SlowProxy, percentile, settings_for, start_app, start_hall,  # noqa: E402
+                        stop, temp_folder)
+
+VERBOSE = "--verbose" in sys.argv  # print each long gap: (frame of the wait, ms)
+RECORD_BYTES = 1359  # a SAM_V identity answer with its photo (hardware/idcard/frame.py)
+
+
+class Waits:
+    def __init__(self, ui, clock: FrameClock) -> None:
+        self.ui, self.clock = ui, clock
+        self.waiting: dict[str, list[float]] = {}
+        self.seconds: dict[str, list[float]] = {}
+
+    def until(self, label: str, condition, timeout: float = 30.0) -> None:
+        """Draw frames until `condition()`; the gaps before the answer count as waiting."""
+        start, first = time.perf_counter(), len(self.clock.gaps)
+        while not condition():
+            if time.perf_counter() - start > timeout:
+                raise AssertionError(f"{label}: no answer in {timeout} s on {self.ui.app.manager.current}")
+            self.ui.frames(1)
+        gaps = self.clock.gaps[first:-1]  # the last gap holds the answer's own work (a new screen)
+        if VERBOSE:
+            print(label, [(i, round(g * 1000)) for i, g in enumerate(gaps) if g > 0.05], len(gaps))
+        self.waiting.setdefault(label, []).extend(gaps)
+        self.seconds.setdefault(label, []).append(time.perf_counter() - start)
+
+
+def tap(ui, widget) -> None:
+    from kivy.tests.common import UnitTestTouch
+    ui.wait(lambda: not ui.app.manager.transition.is_active, what="screen transition")
+    touch = UnitTestTouch(*widget.to_window(*widget.center))
+    touch.touch_down()
+    ui.frames(3)
+    touch.touch_up()
+
+
+def one_round(ui, waits: Waits) -> None:
+    from screens.driver import find_button, type_into
+
+    def tile(service):
+        ui.app.go_home()
+        ui.wait(lambda: ui.app.manager.current == "home" and not ui.app.manager.transition.is_active)
+        return next(t for t in ui.screen.ids.tiles.children if t.service == service)
+
+    ui.app.end_session("bench round")
+    ui.frames(3)
+    tap(ui, tile("notices"))
+    waits.until("notices from the hall", lambda: ui.screen.name == "notices" and ui.screen.loaded)
+
+    tap(ui, tile("apply"))
+    ui.wait(lambda: ui.screen.name == "apply")
+    tap(ui, ui.screen.ids.start)
+    ui.wait(lambda: ui.screen.name == "identify" and not ui.app.manager.transition.is_active)
+    ui.app.services.devices.device("idcard").emulator.place("mainland")
+    waits.until("ID card read", lambda: bool(ui.screen.who))
+    tap(ui, ui.screen.ids.go)
+    ui.wait(lambda: ui.screen.name == "apply.item" and bool(ui.screen.ids.list.data), timeout=20)
+    row = next(w for w in ui.screen.ids.list.walk(restrict=True) if getattr(w, "code", ""))
+    tap(ui, row)
+    ui.wait(lambda: ui.screen.name == "apply.form", timeout=20)
+    if not ui.screen.ids.phone.value:
+        type_into(ui, ui.screen.ids.phone.ids.input, "13912345678")
+    tap(ui, ui.screen.ids.next)
+    ui.wait(lambda: ui.screen.name == "apply.review", timeout=20)
+    tap(ui, ui.screen.ids.submit)
+    waits.until("application to the hall", lambda: ui.screen.name == "apply.done")
+    number = ui.screen.number
+
+    tap(ui, tile("progress"))
+    ui.wait(lambda: ui.screen.name == "progress")
+    type_into(ui, ui.screen.ids.number.ids.input, number)
+    tap(ui, ui.screen.ids.look_up)
+    waits.until("progress from the hall", lambda: bool(ui.screen.ids.results.children))
+
+    tap(ui, tile("hotline"))
+    ui.wait(lambda: ui.screen.name == "hotline")
+    tap(ui, find_button(ui, "咨询"))
+    ui.wait(lambda: ui.screen.name == "hotline.form")
+    form = ui.screen
+    type_into(ui, form.ids.content.ids.input, "请问新生儿落户需要什么材料")
+    type_into(ui, form.ids.phone.ids.input, "13912345678")
+    tap(ui, form.ids.next)
+    ui.wait(lambda: ui.screen.name == "hotline.review", timeout=20)
+    tap(ui, ui.screen.ids.submit)
+    waits.until("12345 request to the hall", lambda: ui.screen.name == "hotline.done")
+    ui.app.services.devices.device("idcard").emulator.remove()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--hall-delay", type=float, default=2.0)
+    parser.add_argument("--card-seconds", type=float, default=1.0)
+    parser.add_argument("--verbose", action="store_true", help="print each gap over 50 ms")
+    args = parser.parse_args()
+    folder = temp_folder()
+    hall, url = start_hall(folder)
+    try:
+        proxy = SlowProxy(url, args.hall_delay)
+        ui = start_app(settings_for(proxy.url, hall_timeout=args.hall_delay + 5), folder)
+        import screens.identify
+        screens.identify.CONTINUE_AFTER = 60.0  # the bench taps "continue" itself
+        ui.app.services.devices.device("idcard").emulator.link.baudrate = round(RECORD_BYTES * 10 / args.card_seconds)
+        clock = FrameClock().start()
+        one_round(ui, Waits(ui, clock))  # warm-up: screens, catalogue and dictionary loaded
+        waits = Waits(ui, clock)
+        for _ in range(args.rounds):
+            one_round(ui, waits)
+        every = clock.stop()
+        print(f"UI thread while waiting: hall answers after {args.hall_delay:.1f} s, an ID card read takes "
+              f"~{args.card_seconds:.1f} s ({args.rounds} rounds)")
+        worst = 0.0
+        for label, gaps in waits.waiting.items():
+            took = sorted(waits.seconds[label])
+            worst = max(worst, max(gaps))
+            print(f"  {label:28s} waited {took[len(took) // 2]:5.2f} s; frames {len(gaps):5d}, "
+                  f"longest {max(gaps) * 1000:6.1f} ms, p99 {percentile(gaps, 99) * 1000:5.1f} ms, "
+                  f"over 50 ms: {sum(g > 0.05 for g in gaps)}")
+        print(f"longest stall while waiting on I/O: {worst * 1000:.1f} ms (target: under 50 ms)")
+        print(f"all frames of the run, screen building included: longest {max(every) * 1000:.1f} ms, "
+              f"p99 {percentile(every, 99) * 1000:.1f} ms, over 50 ms: {sum(g > 0.05 for g in every)} "
+              f"of {len(every)}")
+        ui.app.stop()
+    finally:
+        stop(hall)
+
+
+if __name__ == "__main__":
+    main()
