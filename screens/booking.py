@@ -12,7 +12,6 @@ reference, with the hotline to check it.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
@@ -21,10 +20,11 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.hall_client import HallError, HallRejected
-from kiosk.privacy import mask_id_number, mask_name, mask_phone
+from kiosk.privacy import mask_id_number, mask_name
 from kiosk.receipts import booking_ticket
 from screens.hotline import (ChoiceButton, flow_data, name_problem, phone_problem,  # noqa: F401
                              review_line, submit_and_wait)
+from screens.identify import current_identity, id_number_problem, normalise_id
 from screens.widgets import KioskScreen, app
 
 Builder.load_file(str(Path(__file__).with_name("booking.kv")))
@@ -37,31 +37,12 @@ REFUSALS = {  # the hall's 409 codes, in the resident's words
     "slot_past": "This time can no longer be booked. Please choose a later day.",
     "already_booked": "You already have an appointment for this service on that day.",
 }
-_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
 
 
-def id_number_problem(number: str) -> str:
-    """GB 11643: 17 digits, a real birth date, and the check character."""
-    number = number.upper()
-    problem = "Please enter the 18-character ID number as printed on the card."
-    if not re.fullmatch(r"[1-9]\d{16}[\dX]", number):
-        return problem
-    try:
-        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        return problem
-    check = "10X98765432"[sum(int(c) * w for c, w in zip(number[:17], _WEIGHTS)) % 11]
-    return "" if check == number[17] else "This ID number is not valid: please check each digit."
-
-
-def identity_of(session_data: dict) -> tuple[str, str] | None:
-    """(name, ID number) of an identity read from a card in this session, if any."""
-    identity = session_data.get("identity")
-    if identity is None:
-        return None
-    get = identity.get if isinstance(identity, dict) else lambda k: getattr(identity, k, "")
-    name, number = get("name") or "", get("id_number") or ""
-    return (name, number) if name and number else None
+def identity_of() -> tuple[str, str] | None:
+    """(name, ID number) of the resident identified in this session, if any."""
+    identity = current_identity()
+    return (identity.name, identity.id_number) if identity and identity.name else None
 
 
 def hall_get(path: str, params: dict | None = None):
@@ -205,7 +186,7 @@ class BookingConfirmScreen(KioskScreen):
 
     def on_pre_enter(self, *_):
         data = flow_data("booking")
-        identity = identity_of(app().session.data)
+        identity = identity_of()
         self.has_identity = identity is not None
         who = self._who_box
         if self.has_identity and who.parent is not None:
@@ -228,8 +209,8 @@ class BookingConfirmScreen(KioskScreen):
 
     def _who(self) -> tuple[str, str, str] | None:
         """(name, ID number, phone) when all are right; else the problems are shown."""
-        identity = identity_of(app().session.data)
-        name, number = identity or (self.ids.name.value, self.ids.id_number.value.upper())
+        identity = identity_of()
+        name, number = identity or (self.ids.name.value, normalise_id(self.ids.id_number.value))
         phone = self.ids.phone.value
         self.ids.phone.problem = phone_problem(phone)
         if identity is None:
@@ -326,3 +307,33 @@ class BookingDoneScreen(KioskScreen):
 SCREENS = {"booking": BookingItemScreen, "booking.outlet": BookingOutletScreen,
            "booking.time": BookingTimeScreen, "booking.confirm": BookingConfirmScreen,
            "booking.done": BookingDoneScreen}
+
+
+def screenshot_setup(kiosk_app, arg: str):
+    """"": the items (from the hall); "time" / "confirm" / "done": a fictional booking."""
+    if not arg:
+        kiosk_app.show("booking")
+        return None
+    from datetime import timedelta
+    day = date.today() + timedelta(days=1)
+    outlet = {"id": "qs-zwfw", "name": "县政务服务中心", "address": "城关镇人民路 88 号", "appointments": True}
+    slot = {"slot_id": "demo-1", "start": "09:00", "end": "09:30", "capacity": 6, "booked": 2}
+    flow_data("booking").update(item={"code": "GF00101001", "name": "居民身份证换领"}, outlet=outlet,
+                                date=day.isoformat(), slot=slot)
+    if arg == "time":
+        screen = kiosk_app.screen("booking.time")
+        screen.on_pre_enter = lambda *_: None  # no hall here: the days and slots are drawn below
+        kiosk_app.show("booking.time")
+        screen.heading = "居民身份证换领\n县政务服务中心"
+        screen.ids.problem.text = ""
+        screen._days([{"date": (day + timedelta(days=n)).isoformat(), "available": 0 if n == 2 else 12 - n}
+                      for n in range(5)])
+        screen._slots([slot, {**slot, "slot_id": "demo-2", "start": "09:30", "end": "10:00", "booked": 6},
+                       {**slot, "slot_id": "demo-3", "start": "10:00", "end": "10:30", "booked": 0}])
+    elif arg == "confirm":
+        kiosk_app.show("booking.confirm")
+    else:
+        flow_data("booking")["booked"] = {"booking_number": "YY20261124000007", "ticket": "Y0900-07",
+                                          "date": day.isoformat(), "start": "09:00", "end": "09:30"}
+        kiosk_app.show("booking.done")
+    return None

@@ -316,3 +316,14 @@ class HotlineDoneScreen(KioskScreen):
 
 SCREENS = {"hotline": HotlineTypeScreen, "hotline.form": HotlineFormScreen,
            "hotline.review": HotlineReviewScreen, "hotline.done": HotlineDoneScreen}
+
+
+def screenshot_setup(kiosk_app, arg: str):
+    """"": the types; "form" / "review" / "done" / "offline": a fictional complaint."""
+    if arg:
+        flow_data("hotline").update(type="投诉", content="小区门口路灯坏了三天，晚上很黑，老人出行不便。",
+                                    location="城关镇东门社区", phone="13912345678", name="王小明")
+    if arg in ("done", "offline"):
+        flow_data("hotline")["result"] = {"ref": "LOCAL-AB23CD45"} if arg == "offline" else \
+            {"ref": "LOCAL-AB23CD45", "ticket": "RQ20261123000042", "type": "投诉", "status": "受理"}
+    kiosk_app.show({"": "hotline", "form": "hotline.form", "review": "hotline.review"}.get(arg, "hotline.done"))

@@ -226,3 +226,21 @@ class RatingDoneScreen(KioskScreen):
 
 
 SCREENS = {"rating": RatingScreen, "rating.done": RatingDoneScreen}
+
+
+def screenshot_setup(kiosk_app, arg: str):
+    """"": rating a 12345 request; "low": a low rating asking why; "pick": from the home tile;
+    "done": the thanks."""
+    if arg != "pick":
+        kiosk_app.session.data["rating_subject"] = {"kind": "request", "ref": "RQ20261123000042"}
+    if arg == "done":
+        done = kiosk_app.screen("rating.done")
+        done.message, done.apology = "Thank you for your rating.", ""
+        kiosk_app.show("rating.done")
+        return None
+    screen = kiosk_app.screen("rating")
+    kiosk_app.show("rating")
+    if arg == "low":
+        screen.choose_level(2)
+        screen.toggle_reason(next(b for b in screen.ids.reasons.children if b.value == QUICK_REASONS[0]))
+    return None

@@ -43,6 +43,19 @@ TARGETS = {
     "apply-review": ("home", "apply:review"),
     "apply-done": ("home", "apply:done"),
     "apply-offline": ("home", "apply:offline"),
+    "hotline": ("home", "hotline:"),
+    "hotline-form": ("home", "hotline:form"),
+    "hotline-review": ("home", "hotline:review"),
+    "hotline-done": ("home", "hotline:done"),
+    "hotline-offline": ("home", "hotline:offline"),
+    "booking": ("home", "booking:"),
+    "booking-time": ("home", "booking:time"),
+    "booking-confirm": ("home", "booking:confirm"),
+    "booking-done": ("home", "booking:done"),
+    "rating": ("home", "rating:"),
+    "rating-low": ("home", "rating:low"),
+    "rating-pick": ("home", "rating:pick"),
+    "rating-done": ("home", "rating:done"),
 }
 READY_TIMEOUT_S = 20
 SETTLE_FRAMES = 3  # frames after the first, so textures and the fade have landed

@@ -12,7 +12,7 @@ import pytest
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flow_support import (ONLY_PRINTER, press, HallProcess, assert_readable, attach_printer, dead_hall_url,  # noqa: E402
+from flow_support import (widget_image, ONLY_PRINTER, press, HallProcess, assert_readable, attach_printer, dead_hall_url,  # noqa: E402
                           detach_printer, find_button, hall_client, hall_settings, open_tile,
                           type_into)
 from terminal_hall_support import id_number  # noqa: E402
@@ -86,6 +86,10 @@ def test_booking_end_to_end_with_a_printed_ticket_and_full_slots_in_words(ui, on
             what="the full slot")
     full = screen.ids.slots.children[-1]
     assert "已约满" in full.text, "a full slot says so in words, not only by colour"
+    inside = widget_image(ui.screenshot(), full)
+    w, h = inside.size
+    words = inside.crop((int(w * 0.04), int(h * 0.25), int(w * 0.6), int(h * 0.75))).convert("L")
+    assert min(words.getdata()) < 110, "the words on a full slot are drawn dark enough to read"
     assert_readable(ui)
     press(ui, full)
     assert ui.screen.name == "booking.time", "a full slot cannot be chosen"
@@ -130,7 +134,8 @@ def test_booking_end_to_end_with_a_printed_ticket_and_full_slots_in_words(ui, on
 
 
 def test_identity_from_a_card_is_used_and_shown_masked(ui, online):
-    ui.app.session.data["identity"] = {"name": "钱多多", "id_number": id_number("43012219900202002")}
+    from screens.identify import ResidentIdentity
+    ui.app.session.data["identity"] = ResidentIdentity("钱多多", id_number("43012219900202002"), "idcard")
     choose_item_and_outlet(ui, query="")
     press(ui, first_free(ui.screen.ids.days.children))
     ui.wait(lambda: ui.screen.ids.slots.children, timeout=10)
