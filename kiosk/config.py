@@ -87,7 +87,7 @@ class UiSettings:
     idle_warning: int = field(default=25, metadata=_between(20, 300, "whole number"))
     show_cursor: bool = False
     font: str = ""
-    voice: bool = True
+    voice: str = field(default="elderly", metadata=_one_of("elderly", "on", "off"))  # elderly: in 长辈版 only
     services: list[str] = field(default_factory=lambda: list(SERVICES),
                                 metadata=_subset_of(SERVICES))
     window_size: str = field(default="1080x1920", metadata=_check(

@@ -2,10 +2,9 @@
 session ending. One WAV per prompt and language in assets/sounds (made with espeak-ng by
 scripts/make-sounds).
 
-Switching: `ui.voice = false` silences the terminal in every mode, elderly mode included.
-The admin's setting wins because it exists for terminals without a speaker or in a quiet
-room, which a resident cannot change; `ui.voice` is true by default, so elderly mode (and
-every other mode) has voice on unless the admin turned it off.
+Switching: `ui.voice = "elderly"` (the default) speaks in elderly mode only, where residents
+who read less easily are; "on" speaks in every mode, "off" never (a terminal without a
+speaker, or a quiet room) — the admin's "off" wins over elderly mode.
 
 Playing never blocks the UI thread: the files are decoded on a worker thread once
 (`preload`), and `say` only starts a loaded sound (SDL mixes it on its own thread).
@@ -97,11 +96,15 @@ class Voice:
             sound.play()
 
 
+def voice_wanted(setting: str, elderly: bool) -> bool:
+    return setting == "on" or (setting == "elderly" and elderly)
+
+
 def voice_of(app) -> Voice:
     """The app's Voice, made on first use (and its files preloaded on a worker)."""
     voice = getattr(app, "voice", None)
     if voice is None:
-        voice = Voice(lambda: app.settings.ui.voice, lambda: app.lang)
+        voice = Voice(lambda: voice_wanted(app.settings.ui.voice, app.elderly), lambda: app.lang)
         app.voice = voice
         threading.Thread(target=voice.preload, name="voice-preload", daemon=True).start()
     return voice

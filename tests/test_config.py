@@ -53,6 +53,8 @@ def test_lookup_order_explicit_then_environment(write_config, monkeypatch):
     ('[ui]\nservices = ["guides", "casino"]\n', "ui.services: must list each of"),
     ('[ui]\nwindow_size = "big"\n', "ui.window_size: must be WIDTHxHEIGHT"),
     ("[ui]\nelderly_default = 1\n", "ui.elderly_default: must be true or false"),
+    ("[ui]\nvoice = true\n", "ui.voice: must be a string (got True)"),
+    ('[ui]\nvoice = "loud"\n', "ui.voice: must be one of elderly, on, off"),
     ('[ui]\nidle_timout = 30\n', "ui.idle_timout: unknown setting"),
     ('[uii]\nx = 1\n', "[uii]: unknown section"),
     ('ui = 3\n', "[ui] must be a table"),

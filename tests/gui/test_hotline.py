@@ -4,6 +4,7 @@ paper out -> the ticket's QR code on screen."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -31,7 +32,8 @@ def hall(tmp_path_factory):
 
 @pytest.fixture
 def online(ui, hall):
-    ui.app.apply_settings(hall_settings(hall.url, **ONLY_PRINTER))
+    settings = hall_settings(hall.url, **ONLY_PRINTER)
+    ui.app.apply_settings(settings.replace(ui=dataclasses.replace(settings.ui, voice="on")))
     printer = attach_printer(ui)
     yield printer
     detach_printer(ui, printer)

@@ -162,18 +162,26 @@ def test_english_elderly_rating_screen_is_readable(ui, online, hall):
             assert w.width >= 60 * dp and w.height >= 60 * dp, w.text
 
 
-def test_idle_warning_speaks_and_voice_off_is_silent(ui, online):
+def test_voice_speaks_in_elderly_mode_by_default_and_follows_the_setting(ui, online):
     from kiosk.voice import voice_of
     voice = voice_of(ui.app)
     ui.app.show("home")
     before = len(voice.played)
     ui.app.idle.show_warning()
     ui.frames(3)
-    assert voice.played[before:] == ["session_ending"]
+    assert voice.played[before:] == [], "normal mode is silent by default"
     ui.app.idle.keep_going()
-    ui.app.settings = ui.app.settings.replace(ui=dataclasses.replace(ui.app.settings.ui, voice=False))
+    ui.app.elderly = True
+    ui.app.idle.show_warning()
+    ui.frames(3)
+    assert voice.played[before:] == ["session_ending"], "elderly mode speaks by default"
+    ui.app.idle.keep_going()
+    ui.app.settings = ui.app.settings.replace(ui=dataclasses.replace(ui.app.settings.ui, voice="off"))
     ui.app.idle.show_warning()
     ui.frames(3)
     assert voice.say("take_receipt") is False
-    assert voice.played[before:] == ["session_ending"], "voice off plays nothing"
+    assert voice.played[before:] == ["session_ending"], "voice off plays nothing, elderly mode too"
     ui.app.idle.keep_going()
+    ui.app.elderly = False
+    ui.app.settings = ui.app.settings.replace(ui=dataclasses.replace(ui.app.settings.ui, voice="on"))
+    assert voice.say("take_receipt") is True and voice.played[-1] == "take_receipt"
