@@ -1,0 +1,99 @@
+"""Privacy across the whole app: a resident identified by ID card fills in an application up to
+its review, then the session ends by "finish", by taking the card away, or by the idle
+timeout. Afterwards the name, ID number, address and phone are in no widget on any screen or
+on the window, in no log record, in no file under the state directory, and the identity
+object the screens held is blanked."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from flow_support import (HallProcess, device, every_text, hall_settings, open_tile, press,  # noqa: E402
+                          type_into)
+
+pytestmark = pytest.mark.gui
+NAME, ID_NUMBER = "张晓明", "430102199003075518"  # the seed card "mainland" (fictional)
+ADDRESS_PART = "芙蓉区"  # in the card's address
+PHONE = "13987654321"
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("privacy-hall")
+    process = HallProcess(folder / "hall.sqlite3", log_path=folder / "hall.log").start()
+    yield process
+    process.stop()
+
+
+def fill_an_application_up_to_review(ui):
+    import screens.identify as identify_module
+    ui.wait(lambda: ui.app.services.catalog.version is not None, timeout=30, what="the catalogue")
+    reader = device(ui, "idcard")
+    reader.emulator.place("mainland")
+    ui.wait(lambda: ui.screen.name == "home", timeout=10, what="home, identified")
+    identity = identify_module.current_identity()
+    open_tile(ui, "apply")
+    press(ui, ui.screen.ids.start)
+    ui.wait(lambda: ui.screen.name == "apply.item" and bool(ui.screen.ids.list.data), timeout=20,
+            what="the online items")
+    ui.screen.choose(ui.screen.ids.list.data[0]["code"])
+    ui.wait(lambda: ui.screen.name == "apply.form", what="the form")
+    assert ADDRESS_PART in ui.screen.ids.address.value, "prefilled from the card"
+    type_into(ui, ui.screen.ids.phone.ids.input, PHONE)
+    type_into(ui, ui.screen.ids.notes.ids.input, f"申请人{NAME}")
+    press(ui, ui.screen.ids.next)
+    ui.wait(lambda: ui.screen.name == "apply.review", what="the review")
+    shown = " ".join(ui.texts())
+    assert "4301**********5518" in shown and ID_NUMBER not in shown and PHONE not in shown
+    return reader, identity
+
+
+def end_by_finish(ui, _reader):
+    ui.app.go_home()
+    ui.wait(lambda: ui.screen.name == "home" and not ui.app.manager.transition.is_active)
+    from screens.driver import find_button
+    press(ui, find_button(ui, "结束办理并清除我的信息"))
+
+
+def end_by_card_removal(_ui, reader):
+    reader.emulator.remove()
+
+
+def end_by_idle_timeout(ui, _reader):
+    ui.app.idle.show_warning()
+    ui.frames(2)
+    ui.app.idle.warning_started -= ui.app.settings.ui.idle_warning  # the countdown has run out
+
+
+@pytest.mark.parametrize("end, reason", [(end_by_finish, "finished"), (end_by_card_removal, "card removed"),
+                                         (end_by_idle_timeout, "idle")])
+def test_nothing_personal_is_left_after_the_session_ends(ui, hall, caplog, end, reason):
+    caplog.set_level(logging.DEBUG)
+    ui.app.apply_settings(hall_settings(hall.url, card="none:"))
+    reader, identity = fill_an_application_up_to_review(ui)
+    try:
+        end(ui, reader)
+        ui.wait(lambda: ui.screen.name == "attract", timeout=10, what="the attract screen")
+        assert ui.app.session.ended_by == reason and ui.app.session.data == {}
+        assert (identity.name, identity.id_number, identity.address) == ("", "", ""), "blanked in memory"
+        ui.frames(3)
+        secrets = (NAME, ID_NUMBER, ADDRESS_PART, PHONE, "4301**********5518", "张*明", "139****4321")
+        shown = every_text(ui)
+        assert [s for s in secrets if s in shown] == []
+        logged = "\n".join(f"{r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records)
+        assert [s for s in secrets[:4] if s in logged] == []
+        time.sleep(0.2)  # anything written on a worker has landed
+        for path in Path(ui.app.settings.state_dir()).rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                assert [s for s in secrets[:4] if s.encode() in data] == [], path
+    finally:
+        reader.emulator.remove()
