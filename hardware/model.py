@@ -9,7 +9,9 @@ never ok. Screens and services see only this model, never pyserial or pyscard.
 
 from __future__ import annotations
 
+import ctypes
 import enum
+import signal
 import threading
 import time
 from collections import Counter
@@ -153,3 +155,16 @@ class Device:
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "url": self.url, "lifecycle": self.lifecycle.value,
                 **self._status.as_dict(), "counters": dict(self.counters)}
+
+
+def die_with_parent() -> None:
+    """preexec_fn for a helper process (pcscd, a dictionary build) that must not outlive us
+    (killed, crashed or timed out).
+
+    Linux sends the signal when the *thread* that started the child ends, so start
+    it from a long-lived thread (the main thread or a device worker that stays).
+    """
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from hardware.model import die_with_parent
 from kiosk.errors import KioskError
 
 FORMAT = 1
@@ -376,7 +377,7 @@ def _build_in_child(cache_dir: Path) -> bool:
             if path.exists() and path.stat().st_mtime >= asked:
                 return True  # built by the caller we waited for
             subprocess.run([sys.executable, "-m", "kiosk.ime", "build", str(cache_dir)],
-                           capture_output=True, timeout=300, check=True)
+                           capture_output=True, timeout=300, check=True, preexec_fn=die_with_parent)
         return True
     except (OSError, subprocess.SubprocessError):
         return False

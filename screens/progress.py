@@ -17,8 +17,8 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.hall_client import HallError, HallRejected
-from screens.identify import (EidProblem, current_identity, identify_then, looks_like_eid,
-                              parse_eid)
+from screens.identify import (EidProblem, card_taken_away, current_identity, identify_then,
+                              looks_like_eid, parse_eid)
 from screens.widgets import KioskScreen, app
 
 Builder.load_file(str(Path(__file__).with_name("progress.kv")))
@@ -163,6 +163,9 @@ class ProgressScreen(KioskScreen):
         self.ids.dock.hide()
 
     def on_device(self, _app, event) -> None:
+        if card_taken_away(event):  # the resident has walked off: their applications go with them
+            app().end_session("card removed")
+            return
         if event.kind != "scanned" or not isinstance(event.data, str):
             return
         code = event.data.strip()

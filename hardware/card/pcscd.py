@@ -8,15 +8,13 @@ its pid. The vsmartcard-vpcd driver comes from /etc/reader.conf.d/vpcd.
 
 from __future__ import annotations
 
-import ctypes
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
 
 from hardware.card.apdu import CardError
-
+from hardware.model import die_with_parent
 
 
 class PcscdUnavailable(CardError):
@@ -45,18 +43,6 @@ def reader_names() -> list[str]:
         scard.SCardReleaseContext(context)
 
 
-def _die_with_parent() -> None:
-    """In the child: a pcscd we start must not outlive us (killed, crashed or timed out).
-
-    Linux sends the signal when the *thread* that started the child ends, so start
-    pcscd from a long-lived thread (the main thread or a device worker that stays).
-    """
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
 class Pcscd:
     """A handle on the PC/SC daemon; `owned` when this process started it."""
 
@@ -82,7 +68,7 @@ class Pcscd:
         try:
             self.process = subprocess.Popen([binary, "--foreground"], stdin=subprocess.DEVNULL,
                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                            preexec_fn=_die_with_parent)
+                                            preexec_fn=die_with_parent)
         except OSError as e:
             raise PcscdUnavailable(f"the PC/SC service is not running and pcscd could not be "
                                    f"started ({e.strerror})") from None
