@@ -136,15 +136,20 @@ def press(ui, widget, hold: float = 0.15) -> None:
     ui.frames(4)
 
 
-def type_into(ui, text_input, text: str) -> None:
-    """Tap a text field and type as a hardware keyboard does (the window's text input event)."""
+def type_into(ui, text_input, text: str, tries: int = 3) -> None:
+    """Tap a text field and type as a hardware keyboard does (the window's text input event).
+    A tap that lands while a ScrollView is still settling after a layout change is taken for
+    the start of a scroll; like a person, tap again."""
     from kivy.core.window import Window
-    reveal(ui, text_input)
-    press(ui, text_input)
-    if not text_input.focus:  # on a loaded machine the focus may land a frame late, or the tap
-        ui.frames(5)          # be taken for the start of a scroll: tap once more, as a person would
-        if not text_input.focus:
-            press(ui, text_input)
-    ui.wait(lambda: text_input.focus, what="text field focus")
+    for attempt in range(tries):
+        reveal(ui, text_input)
+        press(ui, text_input)
+        try:
+            ui.wait(lambda: text_input.focus, timeout=2 if attempt < tries - 1 else 5, what="text field focus")
+            break
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+            ui.frames(5)
     Window.dispatch("on_textinput", text)
     ui.frames(2)

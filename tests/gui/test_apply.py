@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -53,27 +52,6 @@ OFFLINE_WORDS = "暂时无法连接网上办事大厅。您的申请已保存在
 # the pinyin dictionary there in a child process on one of its 4 workers (screens/app.py,
 # ime.ensure_cache). A few rebuilds of the services take every worker for tens of seconds, and
 # the screens' hall calls wait behind them. So each test's state dir gets the cache up front.
-@pytest.fixture(scope="session")
-def _ime_cache(tmp_path_factory):
-    from kiosk import ime
-    folder = tmp_path_factory.getbasetemp() / "ime-cache"  # one for the run: the other file's too
-    ime.ensure_cache(folder)  # builds only when it is not there yet
-    assert ime.cache_path(folder).exists(), "the pinyin dictionary could not be built"
-    return ime.cache_path(folder)
-
-
-@pytest.fixture(autouse=True)
-def _shared_ime_cache(_isolated_state, _ime_cache):
-    from kiosk import ime
-    from kiosk.config import Settings
-    target = ime.cache_path(Settings().state_dir())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(_ime_cache, target)
-    except OSError:
-        shutil.copyfile(_ime_cache, target)
-
-
 # the hall and the app's settings ----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory):
@@ -119,7 +97,7 @@ def choose_item(ui, query: str, code: str = ITEM_CODE) -> None:
     listing = ui.screen.ids.list
     ui.wait(lambda: listing.data, timeout=15, what="the online items")
     everything = len(listing.data)
-    enter(ui, ui.screen.ids.search, query)
+    type_into(ui, ui.screen.ids.search, query)
     ui.wait(lambda: 0 < len(listing.data) < everything and any(d["code"] == code for d in listing.data),
             timeout=15, what=f"{query!r} to find {code}")
     ui.frames(3)
@@ -152,19 +130,6 @@ def submit(ui, timeout: float = 20) -> None:
     ui.wait(lambda: ui.screen.name == "apply.done", timeout=timeout, what="the receipt screen")
     ui.frames(3)
 
-
-def enter(ui, text_input, text: str, tries: int = 3) -> None:
-    """type_into, tried again when the tap did not give the field the focus: on a loaded machine
-    a tap may land while a ScrollView is still settling after a layout change, and the
-    ScrollView takes it for the start of a scroll (a person would tap again too)."""
-    for attempt in range(tries):
-        ui.frames(5)
-        try:
-            type_into(ui, text_input, text)
-            return
-        except AssertionError:
-            if attempt == tries - 1:
-                raise
 
 # the tests --------------------------------------------------------------------------------------
 def test_apply_with_the_id_card_end_to_end(ui, hall):
@@ -254,7 +219,7 @@ def test_taking_the_card_away_on_the_review_ends_the_session_and_submits_nothing
         identified(ui)  # as the identify screen leaves it (that part is in the end-to-end test)
         start(ui)
         choose_item(ui, "jzz")
-        enter(ui, ui.screen.ids.phone.ids.input, PHONE)
+        type_into(ui, ui.screen.ids.phone.ids.input, PHONE)
         to_review(ui)
         assert "此时取走身份证将结束本次服务。" in ui.texts()
         reader.emulator.remove()
@@ -275,7 +240,7 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_lost(ui, online):
     choose_item(ui, "jzz")
     form = ui.screen
     assert form.ids.address.value == ""
-    enter(ui, form.ids.phone.ids.input, "12345")
+    type_into(ui, form.ids.phone.ids.input, "12345")
     press(ui, form.ids.next)
     ui.frames(3)
     assert ui.screen.name == "apply.form"
@@ -283,7 +248,7 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_lost(ui, online):
     assert form.ids.phone.ids.problem.text == \
         "请输入手机号（以 1 开头的 11 位数字）或固定电话，例如 0748-8220168。"
     assert form.ids.notes.ids.problem.text == ""
-    enter(ui, form.ids.address.ids.input, "长沙市😀五一大道")
+    type_into(ui, form.ids.address.ids.input, "长沙市😀五一大道")
     press(ui, form.ids.next)
     ui.frames(3)
     assert ui.screen.name == "apply.form"
@@ -294,8 +259,8 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_lost(ui, online):
     assert_readable(ui, form.ids.address)
     form.ids.address.value = ""
     form.ids.phone.value = ""
-    enter(ui, form.ids.address.ids.input, "长沙市芙蓉区五一大道8号")
-    enter(ui, form.ids.phone.ids.input, "0731-84123456")
+    type_into(ui, form.ids.address.ids.input, "长沙市芙蓉区五一大道8号")
+    type_into(ui, form.ids.phone.ids.input, "0731-84123456")
     to_review(ui)
     assert "地址: 长沙市芙蓉区******" in ui.texts()
     assert ui.screen.ids.problem.text == ""
@@ -311,7 +276,7 @@ def test_hall_down_gives_a_local_reference_that_the_outbox_keeps_and_progress_fi
         identified(ui)
         start(ui)
         choose_item(ui, "jzz")
-        enter(ui, ui.screen.ids.phone.ids.input, PHONE)
+        type_into(ui, ui.screen.ids.phone.ids.input, PHONE)
         to_review(ui)
         submit(ui, timeout=30)
         done = ui.screen
@@ -335,7 +300,7 @@ def test_hall_down_gives_a_local_reference_that_the_outbox_keeps_and_progress_fi
         assert_readable(ui)
         # the progress screen finds it on this terminal, still queued
         open_tile(ui, "progress")
-        enter(ui, ui.screen.ids.number.ids.input, ref)
+        type_into(ui, ui.screen.ids.number.ids.input, ref)
         press(ui, ui.screen.ids.look_up)
         ui.wait(lambda: any(ref in t for t in ui.texts()), timeout=15, what="the local reference")
         note = next(t for t in ui.texts() if ref in t)
@@ -362,7 +327,7 @@ def test_paper_out_shows_the_receipt_as_a_qr_code(ui, online, tmp_path):
     identified(ui)
     start(ui)
     choose_item(ui, "jzz")
-    enter(ui, ui.screen.ids.phone.ids.input, PHONE)
+    type_into(ui, ui.screen.ids.phone.ids.input, PHONE)
     to_review(ui)
     submit(ui)
     number = ui.screen.number
@@ -391,7 +356,7 @@ def test_english_and_elderly_mode_are_readable_through_the_flow(ui, online):
     choose_item(ui, "jzz")
     assert_readable(ui)
     assert_elderly_sizes(ui)
-    enter(ui, ui.screen.ids.phone.ids.input, PHONE)
+    type_into(ui, ui.screen.ids.phone.ids.input, PHONE)
     to_review(ui)
     texts = ui.texts()
     assert f"ID number: {ID_MASKED}" in texts and f"Contact phone: {PHONE_MASKED}" in texts

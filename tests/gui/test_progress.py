@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import sys
 import time
@@ -69,27 +68,6 @@ HALL_DOWN = "暂时无法连接网上办事大厅，请稍后再试，或到服�
 # the pinyin dictionary there in a child process on one of its 4 workers (screens/app.py,
 # ime.ensure_cache). A few rebuilds of the services take every worker for tens of seconds, and
 # the screens' hall look-ups wait behind them. So each test's state dir gets the cache up front.
-@pytest.fixture(scope="session")
-def _ime_cache(tmp_path_factory):
-    from kiosk import ime
-    folder = tmp_path_factory.getbasetemp() / "ime-cache"  # one for the run: the other file's too
-    ime.ensure_cache(folder)  # builds only when it is not there yet
-    assert ime.cache_path(folder).exists(), "the pinyin dictionary could not be built"
-    return ime.cache_path(folder)
-
-
-@pytest.fixture(autouse=True)
-def _shared_ime_cache(_isolated_state, _ime_cache):
-    from kiosk import ime
-    from kiosk.config import Settings
-    target = ime.cache_path(Settings().state_dir())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(_ime_cache, target)
-    except OSError:
-        shutil.copyfile(_ime_cache, target)
-
-
 # the hall and its applications ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory):
@@ -171,25 +149,12 @@ def wait_for_cards(ui, count: int = 1, timeout: float = 15.0):
 def type_number(ui, text: str) -> None:
     field = ui.screen.ids.number
     field.value = ""
-    enter(ui, field.ids.input, text)
+    type_into(ui, field.ids.input, text)
 
 
 def look_up(ui) -> None:
     press(ui, ui.screen.ids.look_up)
 
-
-def enter(ui, text_input, text: str, tries: int = 3) -> None:
-    """type_into, tried again when the tap did not give the field the focus: on a loaded machine
-    a tap may land while a ScrollView is still settling after a layout change, and the
-    ScrollView takes it for the start of a scroll (a person would tap again too)."""
-    for attempt in range(tries):
-        ui.frames(5)
-        try:
-            type_into(ui, text_input, text)
-            return
-        except AssertionError:
-            if attempt == tries - 1:
-                raise
 
 # the tests --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("key", ["green", "yellow", "red"])
