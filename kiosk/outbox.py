@@ -61,8 +61,10 @@ def new_reference() -> str:
 
 class Outbox:
     def __init__(self, store: Store, client: HallClient, *, base_delay: float = 2.0,
-                 max_delay: float = 300.0, clock: Callable[[], float] = time.time):
+                 max_delay: float = 300.0, clock: Callable[[], float] = time.time,
+                 on_queued: Callable[[str], None] | None = None):
         self.store, self.client = store, client
+        self.on_queued = on_queued  # kind of each queued submission (today's transactions)
         self.base_delay, self.max_delay, self.clock = base_delay, max_delay, clock
         self._send_lock = threading.Lock()  # one sender at a time: the worker or send_now
         self._wake = threading.Event()
@@ -85,6 +87,11 @@ class Outbox:
         self.store.outbox_add(ref, kind, uuid.uuid4().hex, payload, self.clock())
         log.info("queued %s %s", kind, ref)
         self._wake.set()
+        if self.on_queued is not None:
+            try:
+                self.on_queued(kind)
+            except Exception:  # it is queued already: a counter must not turn that into a failure
+                log.exception("counting a queued %s failed", kind)
         return ref
 
     def lookup(self, ref: str) -> OutboxRow | None:

@@ -12,8 +12,11 @@ once per outage, and heartbeats resume when the hall answers again. A handler th
 hangs is given up after `handler_timeout` (it runs on a thread of its own).
 No Kivy here: handlers that need the UI thread are wrapped by the app.
 
-Wiring, in the app:
-    errors = ErrorRing().install()                # before anything logs
+Wiring, in the app: kiosk.services.Services builds it (devices, outbox, today's
+transactions, the process's ErrorRing) and starts and stops it with the other services;
+screens/remote.py registers the command handlers (on Kivy's thread where they need it);
+`kiosk run` / `kiosk demo` install the ErrorRing before anything logs:
+    errors = installed_error_ring()
     telemetry = Telemetry.from_settings(settings, devices=configured_statuses(hub), outbox=outbox,
                                         screen=lambda: manager.current, transactions=counter,
                                         errors=errors, session_active=lambda: bool(session.data))
@@ -117,6 +120,18 @@ class ErrorRing(logging.Handler):
     def install(self, logger: logging.Logger | None = None) -> ErrorRing:
         (logger or logging.getLogger()).addHandler(self)
         return self
+
+
+def installed_error_ring() -> ErrorRing:
+    """The process's ErrorRing on the root logger, installed on first use.
+
+    One per process, not per Telemetry: the app rebuilds its services (and so its Telemetry)
+    when settings change, and what was logged in between must still reach the next heartbeat."""
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if isinstance(handler, ErrorRing):
+            return handler
+    return ErrorRing().install(root)
 
 
 def configured_statuses(hub) -> Callable[[], dict]:

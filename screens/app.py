@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -26,6 +27,7 @@ from screens.theme import make_theme
 log = logging.getLogger("kiosk.app")
 
 KEY_ESCAPE = 27
+STOP_WAIT = 30.0  # seconds a rebuild of the services waits for the ones before to stop
 
 
 def screen_class(name: str):
@@ -48,8 +50,14 @@ class KioskApp(App):
 
     def __init__(self, settings: Settings, fonts: FontPair, *, lockdown: bool = False,
                  start_screen: str = "attract",
-                 on_first_frame: Callable[["KioskApp"], None] | None = None, **kwargs) -> None:
+                 on_first_frame: Callable[["KioskApp"], None] | None = None,
+                 adjust_settings: Callable[[Settings], Settings] | None = None,
+                 telemetry: bool = True, **kwargs) -> None:
+        from kiosk.telemetry import TransactionCounter
+
         self.settings = settings
+        self.telemetry = telemetry  # heartbeats and the fleet console's commands (screens/remote.py)
+        self._adjust_settings = adjust_settings  # `kiosk demo`'s overrides of a settings file
         self.fonts = fonts
         self.lockdown = lockdown
         self.start_screen = start_screen
@@ -59,7 +67,14 @@ class KioskApp(App):
         self.manager: ScreenManager | None = None
         self.idle: IdleWatcher | None = None
         self.services = None  # kiosk.services.Services, created in on_start
+        self.transactions = TransactionCounter()  # today's, kept when the services are rebuilt
+        self.remote_message = None  # a fleet console message on screen (screens/remote.py)
+        self._stopped_before = threading.Event()  # set once the services before the current ones stopped
+        self._stopped_before.set()
         self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-worker")
+        # The pinyin cache is built (a child process, long the first time) on a worker of its
+        # own, one build at a time: the screens' workers stay free for residents' work.
+        self._ime_builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ime-cache")
         self.register_event_type("on_device_event")
         super().__init__(**kwargs)
         self.lang = settings.ui.language
@@ -109,6 +124,8 @@ class KioskApp(App):
         run_if_same_session = self.session.deliver(lambda callback: callback())
 
         def deliver(future) -> None:
+            if future.cancelled():  # the app is closing
+                return
             error = future.exception()
             if error is not None:
                 if failed is None:
@@ -173,20 +190,52 @@ class KioskApp(App):
         self.lang = self.settings.ui.language
         log.info("session ended: %s", reason)
 
-    def _start_services(self) -> None:
+    def _start_services(self, old=None) -> None:
+        """Build the services and start them on a thread of their own (starting waits for
+        devices and the hall: it must not hold up the workers the screens use), once `old`
+        (and every service set before it) has stopped: a device, or the metrics port, is let
+        go of before it is taken again. The stop does not wait for the old start to finish
+        (settings applied twice in a row): Services.stop/start handle that order."""
         from kiosk import ime
         from kiosk.services import Services
+        from screens import remote
 
-        self._workers.submit(ime.ensure_cache, self.settings.state_dir())
-        self.services = Services(self.settings, on_device_event=self._device_event_from_worker)
-        self._workers.submit(self.services.start)
+        self._ime_builder.submit(ime.ensure_cache, self.settings.state_dir())
+        services = Services(self.settings, on_device_event=self._device_event_from_worker,
+                            screen=lambda: self.manager.current if self.manager else "",
+                            session_active=lambda: remote.resident_present(self),
+                            transactions=self.transactions, telemetry=self.telemetry)
+        if services.telemetry is not None:
+            remote.register(services.telemetry, self)  # before the first heartbeat brings commands
+        self.services = services
+        earlier_stopped, stopped = self._stopped_before, threading.Event()
+        self._stopped_before = stopped
+
+        def start() -> None:
+            if not earlier_stopped.wait(STOP_WAIT):
+                log.warning("earlier services still stopping after %g s; starting anyway", STOP_WAIT)
+            try:
+                if old is not None:
+                    old.stop()
+            except Exception:
+                log.exception("the previous services did not stop cleanly")
+            finally:
+                stopped.set()
+            try:
+                services.start()
+            except Exception:  # the screens report what is missing; the log says why
+                log.exception("the services did not start")
+        threading.Thread(target=start, name="services-start", daemon=True).start()
 
     def apply_settings(self, settings: Settings) -> None:
-        """Use new settings at once: services are rebuilt (old ones stopped off the UI thread)."""
+        """Use new settings at once: services are rebuilt (old ones stopped off the UI thread,
+        before the new ones start)."""
         old, self.settings = self.services, settings
-        if old:
-            self._workers.submit(old.stop)
-        self._start_services()
+        self._start_services(old)
+
+    def adjust_settings(self, settings: Settings) -> Settings:
+        """Settings read from the file again (a remote reload), with what this run overrides."""
+        return self._adjust_settings(settings) if self._adjust_settings else settings
 
     def _device_event_from_worker(self, event) -> None:
         Clock.schedule_once(lambda _dt: self.dispatch("on_device_event", event), 0)
@@ -200,6 +249,7 @@ class KioskApp(App):
         if services:
             services.stop()  # the app is closing: waiting for the devices here is fine
         self._workers.shutdown(wait=False, cancel_futures=True)
+        self._ime_builder.shutdown(wait=False, cancel_futures=True)
 
     # lockdown -------------------------------------------------------------
     def _on_keyboard(self, _window, key, *_args):

@@ -1,4 +1,9 @@
-"""Start the Kivy app: find the font, set Kivy's Config, run. The CLI's entry into the GUI."""
+"""Start the Kivy app: find the font, set Kivy's Config, run. The CLI's entry into the GUI.
+
+`kiosk run` and `kiosk demo` launch with telemetry: the CLI has already pointed the logs
+at stdout (JSON lines for journald, masked: kiosk/logs.py), and the telemetry's ErrorRing
+goes on the root logger here, before the app logs anything, so that warnings and errors
+reach the next heartbeat. `kiosk screenshot` launches without (no heartbeats, no commands)."""
 
 from __future__ import annotations
 
@@ -44,7 +49,11 @@ def _report_ready(app) -> None:
 
 def launch(settings: Settings, *, lockdown: bool, offscreen: bool = False,
            start_screen: str = "attract",
-           on_first_frame: Callable | None = None) -> int:
+           on_first_frame: Callable | None = None, telemetry: bool = False,
+           adjust_settings: Callable[[Settings], Settings] | None = None) -> int:
+    if telemetry:
+        from kiosk.telemetry import installed_error_ring
+        installed_error_ring()
     fonts = find_cjk_font(settings.ui.font, [settings.state_dir() / "fonts"])
     from screens import boot
 
@@ -59,6 +68,6 @@ def launch(settings: Settings, *, lockdown: bool, offscreen: bool = False,
             on_first_frame(app)
 
     app = KioskApp(settings, fonts, lockdown=lockdown, start_screen=start_screen,
-                   on_first_frame=first_frame)
+                   on_first_frame=first_frame, telemetry=telemetry, adjust_settings=adjust_settings)
     app.run()
     return 0

@@ -22,7 +22,17 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
 def run_run(args: argparse.Namespace) -> int:
     from screens.launch import launch
 
-    return launch(config.load(args.config), lockdown=True)
+    return launch(config.load(args.config), lockdown=True, telemetry=True)
+
+
+def demo_settings(size: str | None):
+    """What the demo changes in any settings (the file's, and the file's again on a reload):
+    every device sim:, the embedded hall, the window size asked for."""
+    def adjust(settings: config.Settings) -> config.Settings:
+        sim = dataclasses.replace(settings.devices, idcard="sim:", card="sim:", printer="sim:", scanner="sim:")
+        ui = settings.ui if not size else dataclasses.replace(settings.ui, window_size=size)
+        return settings.replace(devices=sim, ui=ui, hall=dataclasses.replace(settings.hall, url="embedded"))
+    return adjust
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -31,15 +41,14 @@ def run_demo(args: argparse.Namespace) -> int:
     settings = config.load(args.config)
     if args.size and config.parse_size(args.size) is None:
         raise ConfigError(f'--size: must be WIDTHxHEIGHT, e.g. "540x960" (got "{args.size}")')
-    sim = dataclasses.replace(settings.devices, idcard="sim:", card="sim:", printer="sim:", scanner="sim:")
-    ui = settings.ui if not args.size else dataclasses.replace(settings.ui, window_size=args.size)
-    settings = settings.replace(devices=sim, ui=ui, hall=dataclasses.replace(settings.hall, url="embedded"))
+    adjust = demo_settings(args.size)
+    settings = adjust(settings)
     from kiosk.embedded_hall import EmbeddedHall
 
     hall = EmbeddedHall(settings.state_dir())
     print(f"kiosk demo: online hall at {hall.start()} (seed data)", flush=True)
     try:
-        return launch(settings, lockdown=False)
+        return launch(settings, lockdown=False, telemetry=True, adjust_settings=adjust)
     finally:
         hall.stop()
 
