@@ -52,11 +52,12 @@ class KioskApp(App):
                  start_screen: str = "attract",
                  on_first_frame: Callable[["KioskApp"], None] | None = None,
                  adjust_settings: Callable[[Settings], Settings] | None = None,
-                 telemetry: bool = True, **kwargs) -> None:
+                 telemetry: bool = True, ime_cache: bool = True, **kwargs) -> None:
         from kiosk.telemetry import TransactionCounter
 
         self.settings = settings
         self.telemetry = telemetry  # heartbeats and the fleet console's commands (screens/remote.py)
+        self.ime_cache = ime_cache  # build the pinyin dictionary ahead (not for a one-frame screenshot)
         self._adjust_settings = adjust_settings  # `kiosk demo`'s overrides of a settings file
         self.fonts = fonts
         self.lockdown = lockdown
@@ -200,7 +201,8 @@ class KioskApp(App):
         from kiosk.services import Services
         from screens import remote
 
-        self._ime_builder.submit(ime.ensure_cache, self.settings.state_dir())
+        if self.ime_cache:
+            self._ime_builder.submit(ime.ensure_cache, self.settings.state_dir())
         services = Services(self.settings, on_device_event=self._device_event_from_worker,
                             screen=lambda: self.manager.current if self.manager else "",
                             session_active=lambda: remote.resident_present(self),

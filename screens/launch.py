@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import time
 from typing import Callable
 
@@ -68,6 +69,21 @@ def launch(settings: Settings, *, lockdown: bool, offscreen: bool = False,
             on_first_frame(app)
 
     app = KioskApp(settings, fonts, lockdown=lockdown, start_screen=start_screen,
-                   on_first_frame=first_frame, telemetry=telemetry, adjust_settings=adjust_settings)
+                   on_first_frame=first_frame, telemetry=telemetry, adjust_settings=adjust_settings,
+                   ime_cache=not offscreen)
+    _stop_on_sigterm(app)
     app.run()
     return 0
+
+
+def _stop_on_sigterm(app) -> None:
+    """`systemctl stop` sends SIGTERM. SDL would turn it into a window close, which lockdown
+    refuses; instead the app stops cleanly (devices closed, outbox committed) and exits 0.
+    (Python's handler replaces the one SDL installed when the window was made.)"""
+    from kivy.clock import Clock
+
+    def stop(_signum, _frame) -> None:
+        log.info("SIGTERM: stopping")
+        Clock.schedule_once(lambda _dt: app.stop(), 0)
+
+    signal.signal(signal.SIGTERM, stop)

@@ -25,11 +25,16 @@ def xserver(tmp_path):
     xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1080x1920x24",
                              "-nolisten", "tcp"], pass_fds=[write_fd], stderr=subprocess.DEVNULL)
     os.close(write_fd)
-    display = ":" + os.read(read_fd, 16).decode().strip()
-    os.close(read_fd)
-    yield display
+    number = b""
+    while not number.endswith(b"\n"):  # Xvfb may write the number and the newline apart,
+        chunk = os.read(read_fd, 16)     # and dies if the pipe is closed before the second write
+        if not chunk:
+            break
+        number += chunk
+    yield ":" + number.decode().strip()
     xvfb.terminate()
     xvfb.wait(10)
+    os.close(read_fd)
 
 
 def _wait_for(path, process, timeout=30):
@@ -57,9 +62,10 @@ def test_kiosk_run_is_full_screen_and_ignores_escape_and_user_config(xserver, tm
     try:
         report = _wait_for(ready, process)
         assert report["screen"] == "attract"
-        window = subprocess.run(["xdotool", "search", "--sync", "--pid", str(process.pid)],
-                                env=env, capture_output=True, text=True, timeout=10).stdout.split()
-        assert window, "no X window for kiosk run"
+        found = subprocess.run(["xdotool", "search", "--sync", "--pid", str(process.pid)],
+                               env=env, capture_output=True, text=True, timeout=10)
+        window = found.stdout.split()
+        assert window, f"no X window for kiosk run: {found.stderr}"
         geometry = subprocess.run(["xdotool", "getwindowgeometry", window[-1]], env=env,
                                   capture_output=True, text=True).stdout
         assert "1080x1920" in geometry, geometry  # the whole screen, not 800x600 or 300x200
@@ -67,6 +73,8 @@ def test_kiosk_run_is_full_screen_and_ignores_escape_and_user_config(xserver, tm
             subprocess.run(["xdotool", "mousemove", "540", "960", "key", *keys], env=env, check=True)
             time.sleep(0.7)
             assert process.poll() is None, f"kiosk run left after {keys}"
+        process.send_signal(signal.SIGTERM)  # systemctl stop: a clean stop, not a wait for SIGKILL
+        assert process.wait(20) == 0
     finally:
         process.send_signal(signal.SIGTERM)
         try:
