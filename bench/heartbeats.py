@@ -5,6 +5,8 @@ on a free port, and sends signed heartbeats from --procs client processes (each 
 --conns keep-alive connections) over loopback, bounded by --count and --seconds. Every
 terminal heartbeats at least once, so the console then lists them all; the console page
 (first page of 200, with counts over all terminals) and /metrics are timed after.
+The clients run on the same CPUs as the hall, and so does anything else running: the load
+average before the run and the hall's own CPU time per heartbeat are printed with the rate.
 
     .venv/bin/python bench/heartbeats.py [--terminals 10000] [--count 30000] [--seconds 30]
 """
@@ -29,6 +31,7 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,12 +165,20 @@ def main() -> None:
                 sys.exit("kiosk hall did not start:\n" + (Path(tmp) / "hall.log").read_text())
             port = int(match[1])
             print(f"{args.terminals} terminals, {os.cpu_count()} CPUs (shared with the clients), SQLite WAL "
-                  f"synchronous=FULL; {args.procs} client processes x {args.conns} connections")
+                  f"synchronous=FULL; {args.procs} client processes x {args.conns} connections; "
+                  f"load average {os.getloadavg()[0]:.1f} before the run")
+            hall_cpu = psutil.Process(hall.pid)
+            before = hall_cpu.cpu_times()
             wall, ms, errors = drive(port, ids, args.count, args.seconds, args.procs, args.conns)
+            after = hall_cpu.cpu_times()
             ms.sort()
-            print(f"heartbeats: {len(ms) - errors} ok, {errors} errors in {wall:.1f} s = "
-                  f"{(len(ms) - errors) / wall:.0f} heartbeats/s   p50 {statistics.median(ms):.1f} ms   "
+            ok = len(ms) - errors
+            print(f"heartbeats: {ok} ok, {errors} errors in {wall:.1f} s = "
+                  f"{ok / wall:.0f} heartbeats/s   p50 {statistics.median(ms):.1f} ms   "
                   f"p95 {ms[int(len(ms) * 0.95)]:.1f} ms   (10,000 terminals every 30 s need 333/s)")
+            used = after.user + after.system - before.user - before.system
+            print(f"hall CPU: {used:.1f} s = {used / max(ok, 1) * 1e6:.0f} us per heartbeat "
+                  f"({used / wall:.2f} of {os.cpu_count()} CPUs)")
 
             http = requests.Session()
             page = http.get(f"http://127.0.0.1:{port}/console/login").text

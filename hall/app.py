@@ -86,9 +86,10 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
     def health():
         return {"status": "ok", "version": VERSION}
 
+    # The fleet first: routes are matched in order, and heartbeats are most of the hall's requests.
+    fleet.install(app, database, fleet_settings or fleet.FleetSettings(), PREFIX)
     for module in (catalog, applications, requests, ratings, appointments, public):
         app.include_router(module.router, prefix=PREFIX)
-    fleet.install(app, database, fleet_settings or fleet.FleetSettings(), PREFIX)
     app.add_middleware(TerminalAuth, database=database)
     app.openapi = lambda: _openapi(app)
     return app

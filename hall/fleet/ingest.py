@@ -8,6 +8,8 @@ the terminals' queued commands, marking them sent. Under load batches grow by
 themselves while the previous commit runs, so commits per second stay low while
 heartbeats per second rise; at low load a batch is one heartbeat and waits for nothing.
 The offline sweep and the purges run on the same thread, so fleet writes never contend.
+A request is answered only once its batch is committed. When the database refuses a batch,
+its heartbeats are written one by one, so that only the bad one fails.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hall.auth import NONCE_TTL
@@ -49,8 +51,19 @@ class Ingest:
         self.database, self.offline_after = database, offline_after
         self.alert, self.on_heartbeats = alert, on_heartbeats  # alert(event: dict); on_heartbeats(n)
         self.engine = database.engine.execution_options(hall_write=True)
-        dialect = database.engine.dialect.name
-        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = postgresql.insert if database.engine.dialect.name == "postgresql" else sqlite.insert
+        # Built once: SQLAlchemy then reuses their compiled SQL (a statement built per batch is compiled per batch).
+        self._nonces = insert(Nonce).on_conflict_do_nothing().returning(Nonce.terminal_id, Nonce.nonce)
+        upsert = insert(Snapshot)
+        self._upsert = upsert.on_conflict_do_update(index_elements=[Snapshot.terminal_id], set_={
+            column.name: upsert.excluded[column.name] for column in Snapshot.__table__.columns
+            if column.name != "terminal_id"})
+        ids = bindparam("ids", expanding=True)
+        self._previous = select(Snapshot.terminal_id, Snapshot.devices, Snapshot.offline_alerted) \
+            .where(Snapshot.terminal_id.in_(ids))
+        self._queued = select(Command.id, Command.terminal_id, Command.kind, Command.args) \
+            .where(Command.status == "queued", Command.terminal_id.in_(ids)).order_by(Command.id)
+        self._mark_sent = update(Command).where(Command.id.in_(ids)).values(status="sent", sent_at=bindparam("now"))
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._sweep_every = max(0.5, min(10.0, offline_after / 4))
         self._next_sweep = self._next_purge = 0.0
@@ -96,7 +109,11 @@ class Ingest:
         try:
             outcomes = self._write(batch)
         except Exception as e:  # the requests get a 500; the writer carries on
-            log.exception("heartbeat batch of %d failed", len(batch))
+            if len(batch) > 1:  # but one bad heartbeat must not fail the others: write them one by one
+                for item in batch:
+                    self._settle([item])
+                return
+            log.exception("heartbeat from %s failed", batch[0].terminal_id)
             for item in batch:
                 item.loop.call_soon_threadsafe(_fail, item.future, e)
             return
@@ -109,18 +126,15 @@ class Ingest:
         alerts: list[dict] = []
         with self.engine.begin() as conn:
             # One statement for the batch's nonces; RETURNING says which were new (the rest are replays).
-            fresh = set(conn.execute(self._insert(Nonce).values(
-                [{"terminal_id": i.terminal_id, "nonce": i.nonce, "seen_at": now} for i in batch])
-                .on_conflict_do_nothing().returning(Nonce.terminal_id, Nonce.nonce)).tuples())
+            fresh = {tuple(row) for row in conn.execute(self._nonces, [
+                {"terminal_id": i.terminal_id, "nonce": i.nonce, "seen_at": now} for i in batch])}
             accepted = []
             for index, item in enumerate(batch):
                 if (item.terminal_id, item.nonce) in fresh:
                     fresh.discard((item.terminal_id, item.nonce))  # the same request twice in one batch
                     accepted.append((index, item))
             ids = {item.terminal_id for _, item in accepted}
-            previous = {row.terminal_id: row for row in conn.execute(
-                select(Snapshot.terminal_id, Snapshot.devices, Snapshot.offline_alerted)
-                .where(Snapshot.terminal_id.in_(ids)))}
+            previous = {row.terminal_id: row for row in conn.execute(self._previous, {"ids": list(ids)})}
             snapshots, events = {}, []
             for _, item in accepted:
                 devices = {kind: [d.health, d.paper] for kind, d in item.beat.devices.items()}
@@ -148,20 +162,14 @@ class Ingest:
                     "paper": printer.paper if printer else None, "devices": devices,
                     "data": beat.model_dump(mode="json"), "offline_alerted": False}
             if snapshots:
-                upsert = self._insert(Snapshot)
-                upsert = upsert.on_conflict_do_update(index_elements=[Snapshot.terminal_id], set_={
-                    name: upsert.excluded[name] for name in next(iter(snapshots.values())) if name != "terminal_id"})
-                conn.execute(upsert, list(snapshots.values()))
+                conn.execute(self._upsert, list(snapshots.values()))
             if events:
                 conn.execute(DeviceEvent.__table__.insert(), events)
             commands: dict[str, list[dict]] = {}
             if ids:
-                rows = conn.execute(select(Command.id, Command.terminal_id, Command.kind, Command.args)
-                                    .where(Command.status == "queued", Command.terminal_id.in_(ids))
-                                    .order_by(Command.id)).all()
+                rows = conn.execute(self._queued, {"ids": list(ids)}).all()
                 if rows:
-                    conn.execute(update(Command).where(Command.id.in_([r.id for r in rows]))
-                                 .values(status="sent", sent_at=now))
+                    conn.execute(self._mark_sent, {"ids": [r.id for r in rows], "now": now})
                 for row in rows:
                     commands.setdefault(row.terminal_id, []).append(
                         {"id": row.id, "kind": row.kind, "args": row.args})

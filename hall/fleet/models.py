@@ -97,6 +97,7 @@ class Lenient(BaseModel):
 
 
 Kind = Annotated[str, Field(min_length=1, max_length=32)]
+Count = Annotated[int, Field(ge=0, le=2**31 - 1)]  # bounded: the database's integers are 64-bit
 
 
 class DeviceReport(Lenient):
@@ -107,13 +108,13 @@ class DeviceReport(Lenient):
 
 class Heartbeat(Lenient):
     app_version: str = Field(min_length=1, max_length=32)
-    uptime_s: int = Field(ge=0)
+    uptime_s: Count
     cpu_percent: float = Field(ge=0, le=100)
     memory_mb: float = Field(ge=0)
     disk_free_mb: float = Field(ge=0)
-    outbox_depth: int = Field(ge=0)
+    outbox_depth: Count
     outbox_oldest_s: float | None = Field(None, ge=0)
-    transactions_today: dict[Kind, Annotated[int, Field(ge=0)]] = Field(default_factory=dict, max_length=20)
+    transactions_today: dict[Kind, Count] = Field(default_factory=dict, max_length=20)
     devices: dict[Kind, DeviceReport] = Field(default_factory=dict, max_length=10)
     last_errors: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=10)
     screen: str = Field("", max_length=64)

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "hall"))
 
 from hall_support import Client, Hall, Sign  # noqa: E402,F401
 
-TERMINALS = {f"fl-{n:02d}": f"fleet-secret-{n:02d}" for n in range(1, 9)}
+TERMINALS = {f"fl-{n:02d}": f"fleet-secret-{n:02d}" for n in range(1, 11)}
 OPERATOR = ("ops", "correct horse battery")
 OFFLINE_AFTER = 3  # seconds (kiosk hall --offline-after), short so that tests see terminals go offline
 

@@ -1,6 +1,8 @@
 """Terminal authentication: every refusal reason, and that a refused request changes nothing."""
 
+import asyncio
 import secrets
+import sqlite3
 import time
 
 import pytest
@@ -118,3 +120,44 @@ def test_oversized_body_refused(hall, client):
     response = client.post("/api/v1/requests", raw=b"x" * (65 * 1024))
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
+
+
+def test_terminal_added_or_rekeyed_by_another_process_is_honoured_at_once(hall):
+    """The hall keeps secrets in memory; a row it has not seen, or a signature its remembered
+    secret does not match, makes it read the row again before refusing."""
+    path = "/api/v1/outlets"
+    with sqlite3.connect(hall.db, timeout=30) as db:
+        db.execute("INSERT INTO terminals (id, name, secret) VALUES ('late-01', 'late', 'first-secret')")
+    assert requests.get(hall.base + path, headers=headers(path, terminal="late-01", secret="first-secret")) \
+        .status_code == 200
+    with sqlite3.connect(hall.db, timeout=30) as db:
+        db.execute("UPDATE terminals SET secret = 'second-secret' WHERE id = 'late-01'")
+    assert requests.get(hall.base + path, headers=headers(path, terminal="late-01", secret="second-secret")) \
+        .status_code == 200
+    old = requests.get(hall.base + path, headers=headers(path, terminal="late-01", secret="first-secret"))
+    assert refusal(old) == "bad_signature"
+
+
+def test_terminal_keys_forget_a_removed_terminal_at_the_next_reload(tmp_path):
+    from hall.auth import TerminalKeys
+    from hall.db import Database
+
+    database = Database(str(tmp_path / "keys.db"))
+    with sqlite3.connect(tmp_path / "keys.db") as db:
+        db.execute("INSERT INTO terminals (id, name, secret) VALUES ('t-1', 't', 'secret-one')")
+    keys = TerminalKeys(database, refresh_s=1.0)
+
+    async def scenario():
+        assert await keys.get("t-1") == "secret-one"
+        with sqlite3.connect(tmp_path / "keys.db") as db:  # another process changes the table
+            db.execute("UPDATE terminals SET secret = 'secret-two' WHERE id = 't-1'")
+        assert await keys.get("t-1") == "secret-one"  # remembered until the next reload ...
+        assert await keys.get("t-1", fresh=True) == "secret-two"  # ... unless asked to look
+        assert await keys.get("t-1") == "secret-two"
+        with sqlite3.connect(tmp_path / "keys.db") as db:
+            db.execute("DELETE FROM terminals WHERE id = 't-1'")
+        await asyncio.sleep(1.1)
+        assert await keys.get("t-1") is None
+
+    asyncio.run(scenario())
+    database.dispose()
