@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import importlib
 import importlib.util
 import logging
@@ -39,6 +41,17 @@ def screen_class(name: str):
 
 def has_flow(service: str) -> bool:
     return importlib.util.find_spec(f"screens.{service}") is not None
+
+
+def _give_back_memory(_dt=None) -> None:
+    """Between residents: collect the dropped screens' cycles and hand freed heap back to the
+    system. Label textures are allocated and freed all day; without the trim glibc keeps the
+    freed pages and the process grows session after session (bench/session_memory.py)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 class KioskApp(App):
@@ -190,6 +203,7 @@ class KioskApp(App):
         self.elderly = self.settings.ui.elderly_default
         self.lang = self.settings.ui.language
         log.info("session ended: %s", reason)
+        Clock.schedule_once(_give_back_memory, 2)  # once the fade has let go of the old screens
 
     def _start_services(self, old=None) -> None:
         """Build the services and start them on a thread of their own (starting waits for

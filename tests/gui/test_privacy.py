@@ -21,7 +21,7 @@ from flow_support import (HallProcess, device, every_text, hall_settings, open_t
 
 pytestmark = pytest.mark.gui
 NAME, ID_NUMBER = "张晓明", "430102199003075518"  # the seed card "mainland" (fictional)
-ADDRESS_PART = "芙蓉区"  # in the card's address
+ADDRESS_PART = "五一大道100号"  # in the card's address (a place name alone is in the pinyin dictionary)
 PHONE = "13987654321"
 
 
