@@ -110,7 +110,8 @@ def setup(level: str | int = "WARNING", stream: TextIO | None = None,
         level = logging.getLevelNamesMapping().get(level.strip().upper(), logging.WARNING)
     if root.handlers:
         for handler in root.handlers:
-            handler.setLevel(level)
+            if isinstance(handler, logging.StreamHandler):  # not the admin screen's or telemetry's own
+                handler.setLevel(level)
         return None
     stream = stream or sys.stderr
     handler = _KioskHandler(stream)

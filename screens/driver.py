@@ -145,7 +145,7 @@ def type_into(ui, text_input, text: str, tries: int = 3) -> None:
         reveal(ui, text_input)
         press(ui, text_input)
         try:
-            ui.wait(lambda: text_input.focus, timeout=2 if attempt < tries - 1 else 5, what="text field focus")
+            ui.wait(lambda: text_input.focus, timeout=3 if attempt < tries - 1 else 10, what="text field focus")
             break
         except AssertionError:
             if attempt == tries - 1:
