@@ -18,13 +18,12 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
-from kivy.uix.textinput import TextInput
 
 from kiosk.privacy import mask_name, mask_phone
 from hardware.model import DeviceError
 from kiosk.receipts import PrintOutcome, print_receipt, receipt_qr, request_ticket
 from kiosk.voice import voice_of
-from screens.widgets import KioskButton, KioskScreen, app
+from screens.widgets import KioskButton, KioskInput, KioskScreen, app
 
 Builder.load_file(str(Path(__file__).with_name("hotline.kv")))
 
@@ -113,7 +112,7 @@ class FlowProblem(Label):
     """A problem in plain words on a warning background (empty: takes no room)."""
 
 
-class FlowInput(TextInput):
+class FlowInput(KioskInput):
     pass
 
 

@@ -150,6 +150,7 @@ class ProgressScreen(KioskScreen):
 
     def on_kv_post(self, _base):
         self.ids.dock.watch(self.ids.number.ids.input, "letters", ["letters", "digits"])
+        self.ids.number.ids.input.bind(on_text_validate=lambda *_: self.look_up())  # Enter on a keyboard
         self._asked = 0
 
     def on_pre_enter(self, *_):

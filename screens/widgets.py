@@ -11,6 +11,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
+from kivy.uix.textinput import TextInput
 
 Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
 
@@ -60,6 +61,13 @@ class KioskButton(ButtonBehavior, Label):
 
     role = StringProperty("accent")  # accent | plain | bar
     msgid = StringProperty("")  # for buttons whose label is a translated message id
+
+
+class KioskInput(TextInput):
+    """A text field that tells the keyboard-wedge router it has the focus (screens.wedge)."""
+
+    def on_focus(self, _field, focused: bool) -> None:
+        App.get_running_app().keys.focus_changed(self, focused)
 
 
 class ServiceTile(ButtonBehavior, BoxLayout):

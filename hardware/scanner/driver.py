@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import termios
-from typing import Any
+from typing import Any, Callable
 
 import serial
 
@@ -99,13 +99,16 @@ class SerialScanner(Device):
 
 
 class WedgeScanner(Device):
-    """A USB scanner in keyboard mode; the GUI feeds it key events (`feed`, `flush`)."""
+    """A USB scanner in keyboard mode; the GUI feeds it key events (`feed`, `flush`). Keys
+    that were typing, not a scan, go to `typed_to` at once (the GUI's focused field), or else
+    out as a "typed" event."""
 
     kind = "scanner"
 
     def __init__(self, url: str = "hid:", max_gap: float = 0.03, min_length: int = 4) -> None:
         super().__init__(url)
         self.burst = KeyBurst(self._scanned, self._typed, max_gap, min_length)
+        self.typed_to: Callable[[str], None] | None = None
 
     def feed(self, char: str, at: float) -> None:
         self.burst.feed(char, at)
@@ -124,4 +127,7 @@ class WedgeScanner(Device):
         self.emit("scanned", code)
 
     def _typed(self, text: str) -> None:
-        self.emit("typed", text)
+        if self.typed_to is not None:
+            self.typed_to(text)
+        else:
+            self.emit("typed", text)

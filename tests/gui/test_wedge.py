@@ -1,0 +1,98 @@
+"""A keyboard-wedge scanner (`hid:`) in the running app: its key bursts arrive as Kivy window
+key events, as SDL delivers a USB keyboard's, and become scans; a person's slower typing on
+a hardware keyboard still goes into the focused field, in order."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from flow_support import dead_hall_url, hall_settings, open_tile  # noqa: E402
+
+pytestmark = pytest.mark.gui
+EID_NAME, EID_NUMBER = "李秀兰", "110105199207074562"  # fictional, valid check character
+NUMBER = "SB20261123000042"
+HALL_DOWN = "暂时无法连接网上办事大厅，请稍后再试，或到服务窗口咨询。"
+
+
+@pytest.fixture
+def wedge(ui):
+    ui.app.apply_settings(hall_settings(dead_hall_url(), scanner="hid:", card="none:"))
+
+    def ready():
+        services = ui.app.services
+        found = services.devices.device("scanner") if services is not None else None
+        return found is not None and found.lifecycle.value == "enabled"
+    ui.wait(ready, timeout=15, what="the hid: scanner")
+    return ui.app.services.devices.device("scanner")
+
+
+def key_down(key: int, text: str | None = None) -> None:
+    from kivy.core.window import Window
+    if not Window.dispatch("on_key_down", key, 0, text, []):
+        Window.dispatch("on_keyboard", key, 0, text, [])
+
+
+def scan(ui, code: str) -> None:
+    """A scanner's burst: every key within a millisecond or two, then Enter."""
+    from kivy.core.window import Window
+    for char in code:
+        key_down(ord(char.lower()), char)
+        Window.dispatch("on_textinput", char)
+    key_down(13)
+    ui.frames(3)
+
+
+def type_slowly(ui, text: str, gap: float = 0.12) -> None:
+    """A person at a hardware keyboard: a key every `gap` seconds, frames drawn between."""
+    from kivy.core.window import Window
+    for char in text:
+        key_down(ord(char.lower()), char)
+        Window.dispatch("on_textinput", char)
+        end = time.monotonic() + gap
+        while time.monotonic() < end:
+            ui.frames(1)
+
+
+def test_a_scan_into_the_focused_number_field_looks_the_number_up(ui, wedge):
+    open_tile(ui, "progress")
+    field = ui.screen.ids.number.ids.input
+    ui.tap(field)
+    ui.wait(lambda: field.focus, what="the number field's focus")
+    scan(ui, NUMBER.lower())
+    ui.wait(lambda: HALL_DOWN in ui.texts(), timeout=10, what="the look-up of the scanned number")
+    assert field.text == NUMBER, "the scan's keys typed nothing more into the field"
+    assert wedge.counters["scans"] == 1
+
+
+def test_a_scan_with_no_field_focused_identifies_by_e_id(ui, wedge):
+    import screens.identify as identify
+    ui.app.show("home")
+    identify.identify_then("home")
+    ui.wait(lambda: ui.screen.name == "identify", what="the identify screen")
+    scan(ui, f"EID1|{EID_NAME}|{EID_NUMBER}|{int(time.time()) + 120}")
+    ui.wait(lambda: identify.current_identity() is not None, timeout=10, what="the e-ID from the wedge")
+    assert identify.current_identity().id_number == EID_NUMBER
+
+
+def test_slow_typing_goes_into_the_field_in_order_and_is_no_scan(ui, wedge):
+    from kivy.core.window import Window
+    open_tile(ui, "progress")
+    field = ui.screen.ids.number.ids.input
+    ui.tap(field)
+    ui.wait(lambda: field.focus, what="the number field's focus")
+    type_slowly(ui, "SB2026")
+    Window.dispatch("on_textinput", "9")  # a quick correction: 9, Backspace, 1
+    key_down(8)
+    Window.dispatch("on_textinput", "1")
+    ui.wait(lambda: field.text == "SB20261", timeout=2, what=f"the typed text (have {field.text!r})")
+    type_slowly(ui, "1")
+    key_down(13)  # a person's Enter: the field's own action, no scan
+    ui.wait(lambda: ui.screen.ids.number.problem != "", timeout=5, what="the look-up's answer to a short number")
+    assert wedge.counters["scans"] == 0
