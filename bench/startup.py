@@ -20,6 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from screens.xserver import xvfb
+
 
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -57,21 +60,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1080x1920x24",
-                             "-nolisten", "tcp"], pass_fds=[write_fd], stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    display = ":" + os.read(read_fd, 16).decode().strip()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            state = Path(tmp)
-            one_run(display, state)  # warm the embedded hall's database and the OS file cache once
-            from kiosk import ime
-            ime.ensure_cache(state)  # first start only: the Chinese input dictionary is built once
-            results = [one_run(display, state) for _ in range(args.runs)]
-    finally:
-        xvfb.terminate()
-        xvfb.wait()
+    with xvfb() as display, tempfile.TemporaryDirectory() as tmp:
+        state = Path(tmp)
+        one_run(display, state)  # warm the embedded hall's database and the OS file cache once
+        from kiosk import ime
+        ime.ensure_cache(state)  # first start only: the Chinese input dictionary is built once
+        results = [one_run(display, state) for _ in range(args.runs)]
     for i, (frame, rss) in enumerate(results, 1):
         print(f"run {i}: first frame {frame:.2f} s, peak RSS {rss:.0f} MB")
     frames, rsses = zip(*results)

@@ -25,11 +25,13 @@ from kiosk.i18n import LANGUAGE_NAMES, translate
 from kiosk.session import Session
 from screens.idle import IdleWatcher
 from screens.theme import make_theme
+from screens.wedge import WedgeKeys
 
 log = logging.getLogger("kiosk.app")
 
 KEY_ESCAPE = 27
 STOP_WAIT = 30.0  # seconds a rebuild of the services waits for the ones before to stop
+BETWEEN_RESIDENTS = 0.5  # s after a session ends: the fade to the attract screen has let go of the old ones
 
 
 def screen_class(name: str):
@@ -43,11 +45,24 @@ def has_flow(service: str) -> bool:
     return importlib.util.find_spec(f"screens.{service}") is not None
 
 
-def _give_back_memory(_dt=None) -> None:
-    """Between residents: collect the dropped screens' cycles and hand freed heap back to the
-    system. Label textures are allocated and freed all day; without the trim glibc keeps the
-    freed pages and the process grows session after session (bench/session_memory.py)."""
+def make_transition() -> FadeTransition:
+    return FadeTransition(duration=0.12)
+
+
+def _collect_between_residents() -> None:
+    """Free the dropped screens (their widgets are full of reference cycles, ~130k objects a
+    session) while nobody is at the screen, then freeze what survives: the automatic
+    collections during the next session look only at what that session makes, instead of
+    walking every long-lived object (catalogue, dictionary, Kivy) in the middle of a flow."""
+    gc.unfreeze()  # a frozen object that has become garbage since is collected now
     gc.collect()
+    gc.freeze()
+
+
+def _trim_heap() -> None:
+    """Hand freed heap back to the system. Label textures are allocated and freed all day;
+    without the trim glibc keeps the freed pages and the process grows session after session
+    (bench/session_memory.py). Runs on a worker: ctypes lets go of the GIL for the call."""
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc
@@ -121,10 +136,11 @@ class KioskApp(App):
         LabelBase.register("KioskFont", str(self.fonts.regular), fn_bold=str(self.fonts.bold))
         import screens.widgets  # noqa: F401  (loads the shared kv rules after the font exists)
 
-        self.manager = ScreenManager(transition=FadeTransition(duration=0.12))
+        self.manager = ScreenManager(transition=make_transition())
         Window.clearcolor = self.theme.colour("background")
         Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
         self.idle = IdleWatcher(self)
+        self.keys = WedgeKeys(self)
         from screens.admin import AdminGesture  # five taps top left: admin mode
         self.admin = AdminGesture(self)
         self.show(self.start_screen)
@@ -156,6 +172,7 @@ class KioskApp(App):
 
     def on_start(self):
         self._start_services()
+        Clock.schedule_once(lambda _dt: _collect_between_residents(), 2 * BETWEEN_RESIDENTS)
         if self._on_first_frame:
             def after_flip(*_):
                 Window.unbind(on_flip=after_flip)
@@ -203,7 +220,20 @@ class KioskApp(App):
         self.elderly = self.settings.ui.elderly_default
         self.lang = self.settings.ui.language
         log.info("session ended: %s", reason)
-        Clock.schedule_once(_give_back_memory, 2)  # once the fade has let go of the old screens
+        Clock.schedule_once(self._between_residents, BETWEEN_RESIDENTS)
+
+    def _between_residents(self, _dt=None) -> None:
+        if self.manager.transition.is_active:
+            Clock.schedule_once(self._between_residents, BETWEEN_RESIDENTS)
+            return
+        # The finished fade still holds the session's last screen and its picture (two
+        # frame buffers): a new transition lets go of them.
+        self.manager.transition = make_transition()
+        _collect_between_residents()
+        try:
+            self._workers.submit(_trim_heap)
+        except RuntimeError:  # the app is stopping
+            pass
 
     def _start_services(self, old=None) -> None:
         """Build the services and start them on a thread of their own (starting waits for

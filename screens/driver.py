@@ -5,20 +5,27 @@ screenshots are read back from the GL framebuffer, so what is measured is what a
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 
 
-def start_app(settings, state_dir: str | Path, size: tuple[int, int] = (1080, 1920)) -> Ui:
-    """Build and start the app offscreen (one per process: Kivy allows one window)."""
+def start_app(settings, state_dir: str | Path, size: tuple[int, int] = (1080, 1920),
+              offscreen: bool = True) -> Ui:
+    """Build and start the app (one per process: Kivy allows one window), under SDL's offscreen
+    driver or, with offscreen=False, in a window on $DISPLAY."""
     from kiosk.fonts import find_cjk_font
     from screens import boot
 
-    boot.prepare(size=size, fullscreen=False, show_cursor=True, offscreen=True, state_dir=state_dir)
+    boot.prepare(size=size, fullscreen=False, show_cursor=True, offscreen=offscreen,
+                 state_dir=Path(state_dir))
     from screens.app import KioskApp
 
     app = KioskApp(settings, find_cjk_font(), lockdown=True)
     app._run_prepare()
+    # SDL turned SIGTERM into a window close, which lockdown refuses: a driven app would
+    # then only stop with SIGKILL.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     ui = Ui(app)
     ui.frames(5)
     return ui

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -11,30 +10,19 @@ import sys
 import time
 
 import pytest
-
 from tests_support import kiosk_env
+
+from screens import xserver as xserver_module
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def xserver(tmp_path):
-    if not shutil.which("Xvfb") or not shutil.which("xdotool"):
+def xserver():
+    if not xserver_module.available() or not shutil.which("xdotool"):
         pytest.skip("Xvfb and xdotool are installed by scripts/dev; not here")
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1080x1920x24",
-                             "-nolisten", "tcp"], pass_fds=[write_fd], stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    number = b""
-    while not number.endswith(b"\n"):  # Xvfb may write the number and the newline apart,
-        chunk = os.read(read_fd, 16)     # and dies if the pipe is closed before the second write
-        if not chunk:
-            break
-        number += chunk
-    yield ":" + number.decode().strip()
-    xvfb.terminate()
-    xvfb.wait(10)
-    os.close(read_fd)
+    with xserver_module.xvfb() as display:
+        yield display
 
 
 def _wait_for(path, process, timeout=30):

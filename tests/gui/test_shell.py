@@ -205,3 +205,23 @@ def test_idle_timeout_returns_to_attract_and_wipes_the_session(ui):
     assert ui.app.session.data == {} and ui.app.session.ended_by == "idle"
     assert [s.name for s in ui.app.manager.screens] == ["attract"]
     assert not any("李四光" in t or "110101" in t for t in ui.texts())
+
+
+def test_the_screens_of_a_finished_session_are_freed_between_residents(ui):
+    """Their widgets hold reference cycles: only a collection frees them. With automatic
+    collection off, the app's own clean-up on the attract screen must do it."""
+    import gc
+    import weakref
+
+    ui.tap(ui.screen)
+    ui.wait(lambda: ui.app.manager.current == "home", what="home")
+    home = weakref.ref(ui.screen)
+    gc.disable()
+    try:
+        ui.app.end_session("finished")
+        ui.wait(lambda: home() is None, timeout=5, what="the finished session's home screen to be freed")
+        assert gc.get_freeze_count() > 0, "what survives the clean-up is frozen, out of later collections"
+        ui.tap(ui.screen)
+        ui.wait(lambda: ui.app.manager.current == "home", what="home for the next resident")
+    finally:
+        gc.enable()
