@@ -175,9 +175,13 @@ class Outbox:
             self._wake.clear()
             try:
                 self.send_due()
+                wait = self._next_wait()
             except Exception:  # the worker must outlive any single failure
+                if self._stop.is_set():
+                    return  # a send outlasted stop() and the store is closed: nothing is lost, it stays queued
                 log.exception("outbox worker: unexpected failure")
-            self._wake.wait(self._next_wait())
+                wait = self.base_delay
+            self._wake.wait(wait)
 
     def _next_wait(self) -> float:
         due = self.store.outbox_next_try()

@@ -2,6 +2,7 @@
 
 import logging
 import re
+import sqlite3
 import time
 
 import pytest
@@ -100,6 +101,33 @@ def test_worker_thread_sends_each_kind(hall, store, client_for):
         assert row.answer[field]
     ticket = next(outbox.lookup(r).answer["ticket"] for r, f in refs.items() if f == "ticket")
     assert client.get(f"/api/v1/requests/{ticket}").status == 200
+
+
+def test_the_worker_outlives_a_failing_store_call(hall, store, client_for, monkeypatch, caplog):
+    """A failure while working out the next wait (a locked database, say) must not end the
+    worker thread: the next submission still goes out."""
+    real, failures = store.outbox_next_try, []
+
+    def fails_once():
+        if not failures:
+            failures.append(1)
+            raise sqlite3.OperationalError("database is locked")
+        return real()
+    monkeypatch.setattr(store, "outbox_next_try", fails_once)
+    outbox = make_outbox(store, client_for(hall.url, retries=0)).start()
+    try:
+        deadline = time.monotonic() + 5
+        while not failures and time.monotonic() < deadline:
+            time.sleep(0.02)
+        ref = outbox.submit("request", {"type": "咨询", "content": "户口迁移需要什么材料", "location": "",
+                                        "phone": RESIDENT["phone"]})
+        deadline = time.monotonic() + 15
+        while outbox.lookup(ref).state == "queued" and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        outbox.stop()
+    assert failures and outbox.lookup(ref).state == "sent"
+    assert "unexpected failure" in caplog.text
 
 
 def test_a_rejected_submission_stops_and_drops_personal_data(hall, store, client_for):
