@@ -1,11 +1,11 @@
 """Touch-to-next-screen time for each step of each resident flow.
 
-The real app runs offscreen in this process on emulated devices (ID card reader on a pty,
-printer and scanner on their links) against `kiosk hall` (seed catalogue, SQLite) in its own
-process. Each round is one resident's session through guides, 12345, apply (with the ID
-card), progress, booking, rating, outlets and notices. A step's time runs from the finger's
-release to the first frame drawn once the next screen is fully shown (its transition is
-0.12 s of that) or, for a step that stays on its screen, once its answer is shown.
+The real app runs in this process, in a window on a private Xvfb, on emulated devices (ID
+card reader on a pty, printer and scanner on their links) against `kiosk hall` (seed
+catalogue, SQLite) in its own process. Each round is one resident's session through guides,
+12345, apply (with the ID card), progress, booking, rating, outlets and notices. A step's
+time runs from the finger's release to the first frame drawn once the next screen is shown
+or, for a step that stays on its screen, once its answer is shown.
 
     .venv/bin/python bench/flow_steps.py [--rounds 5]
 """

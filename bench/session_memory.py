@@ -1,6 +1,6 @@
 """Memory after many residents' sessions: does the app keep anything from a finished session?
 
-The real app runs offscreen in this process on emulated devices against `kiosk hall`. One
+The real app runs in this process (a window on a private Xvfb) on emulated devices against `kiosk hall`. One
 simulated session: touch to start, search the guides and open a guide, identify with the ID
 card, look up progress by identity (a hall call), file a 12345 request (a hall call, a printed
 ticket), then take the card away or let it end by "finish". The process's RSS is read after

@@ -1,10 +1,10 @@
 """The longest UI-thread stall while the hall takes 2 s to answer and an ID card read takes 1 s.
 
-The real app runs offscreen in this process against `kiosk hall` behind a proxy that holds
+The real app runs in this process (a window on a private Xvfb) against `kiosk hall` behind a proxy that holds
 every answer back 2 s, with the ID card emulator's line paced so a card's record takes about
 1 s on the wire. A frame clock records the time between frames; the gaps counted are those
 while the app waits for the hall or the card (target: none over 50 ms). Reported apart: the
-frames that build and fade in a new screen (UI work a touch asks for, bench/flow_steps.py
+frames that build and show a new screen (UI work a touch asks for, bench/flow_steps.py
 times it), and the attract screen's clean-up after each resident.
 
     .venv/bin/python bench/ui_stall.py [--rounds 3] [--hall-delay 2] [--card-seconds 1]
@@ -34,7 +34,7 @@ class Waits:
         self.between: list[float] = []  # frames on the attract screen between residents
 
     def show(self, condition, timeout: float = 20.0) -> None:
-        """Draw frames until a new screen is up (`condition()` and its fade has finished)."""
+        """Draw frames until a new screen is up (`condition()` and its transition has finished)."""
         first = len(self.clock.gaps)
         self.ui.wait(lambda: condition() and not self.ui.app.manager.transition.is_active, timeout=timeout)
         self.showing.extend(self.clock.gaps[first:])

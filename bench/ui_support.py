@@ -1,4 +1,4 @@
-"""What the UI benchmarks share: a running hall, the real app offscreen on emulated devices,
+"""What the UI benchmarks share: a running hall, the real app on emulated devices in a window on Xvfb,
 a frame clock, a timed tap, and a proxy that makes the hall slow.
 
 The app is driven frame by frame in this process (screens.driver), the hall runs in its own

@@ -17,7 +17,7 @@ from kivy.core.text import LabelBase
 from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
-from kivy.uix.screenmanager import FadeTransition, ScreenManager
+from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.config import Settings
 from kiosk.fonts import FontPair
@@ -31,7 +31,7 @@ log = logging.getLogger("kiosk.app")
 
 KEY_ESCAPE = 27
 STOP_WAIT = 30.0  # seconds a rebuild of the services waits for the ones before to stop
-BETWEEN_RESIDENTS = 0.5  # s after a session ends: the fade to the attract screen has let go of the old ones
+BETWEEN_RESIDENTS = 0.5  # s after a session ends, on the attract screen
 
 
 def screen_class(name: str):
@@ -45,8 +45,11 @@ def has_flow(service: str) -> bool:
     return importlib.util.find_spec(f"screens.{service}") is not None
 
 
-def make_transition() -> FadeTransition:
-    return FadeTransition(duration=0.12)
+def make_transition() -> NoTransition:
+    """Screens change at once. A fade draws both screens into frame buffers every frame: on a
+    terminal without a GPU driver (Mesa's software renderer) that was ~60 ms a frame and
+    ~300 ms a step (bench/flow_steps.py)."""
+    return NoTransition()
 
 
 def _collect_between_residents() -> None:
@@ -226,8 +229,7 @@ class KioskApp(App):
         if self.manager.transition.is_active:
             Clock.schedule_once(self._between_residents, BETWEEN_RESIDENTS)
             return
-        # The finished fade still holds the session's last screen and its picture (two
-        # frame buffers): a new transition lets go of them.
+        # The last transition still holds the session's last screen: a new one lets go of it.
         self.manager.transition = make_transition()
         _collect_between_residents()
         try:

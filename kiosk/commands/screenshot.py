@@ -58,7 +58,7 @@ TARGETS = {
     "rating-done": ("home", "rating:done"),
 }
 READY_TIMEOUT_S = 20
-SETTLE_FRAMES = 3  # frames after the first, so textures and the fade have landed
+SETTLE_FRAMES = 3  # frames after the first, so textures have landed
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
