@@ -86,6 +86,8 @@ class WedgeKeys:
         scanner = self.scanner()
         if scanner is not None:
             scanner.flush(time.monotonic())
+            if scanner.burst.holding:  # the timer came early (it counts from the last frame)
+                self._flush()
 
     def _typed(self, text: str) -> None:
         """Keys that were typing, not a scan: into the field they were typed into."""

@@ -36,6 +36,11 @@ class KeyBurst:
         self._held.append(char)
         self._last = at
 
+    @property
+    def holding(self) -> bool:
+        """Keys are held back: a burst may be under way."""
+        return bool(self._held)
+
     def flush(self, now: float) -> None:
         """Hand on held keys as typing once the burst has gone quiet for longer than max_gap."""
         if self._held and now - self._last > self.max_gap:

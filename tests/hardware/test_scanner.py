@@ -135,6 +135,16 @@ def test_a_short_burst_is_typing_and_typing_then_a_scan_are_told_apart():
     assert wedge_run(keys) == (["QR-CODE-9"], "ab")
 
 
+def test_holding_says_keys_wait_for_a_flush_that_comes_late_enough():
+    typed = []
+    burst = KeyBurst(lambda code: None, typed.append)
+    burst.feed("a", 1.0)
+    burst.flush(1.01)  # too early: a burst may still be under way
+    assert burst.holding and typed == []
+    burst.flush(1.05)
+    assert not burst.holding and typed == ["a"]
+
+
 @given(st.lists(st.tuples(st.text("abcXYZ019-", min_size=1, max_size=12), st.booleans()), min_size=1, max_size=8))
 def test_the_wedge_loses_no_key(pieces):
     keys, t, expected_scans = [], 0.0, []
