@@ -45,7 +45,9 @@ def one_round(ui, times: dict[str, list[float]], n: int) -> None:
         ui.wait(lambda: ui.app.manager.current == "home" and not ui.app.manager.transition.is_active)
 
     ui.app.end_session("bench round")
-    ui.frames(3)
+    end = time.monotonic() + 3  # the next resident walks up; the clean-up between residents runs
+    while time.monotonic() < end:
+        ui.frames(1)
     step("attract -> home", timed_press(ui, ui.screen, on_screen(ui, "home")))
 
     step("home -> guides list", timed_press(ui, tile(ui, "guides"), lambda: ui.screen.name == "guides"
