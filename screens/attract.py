@@ -50,7 +50,8 @@ class AttractScreen(KioskScreen):
         return lines[index % len(lines)]
 
     def _rotate(self, _dt) -> None:
-        self.line_index += 1
+        if self.manager is not None and self.manager.current == self.name:  # hidden: no label to redraw
+            self.line_index += 1
 
     def _update_clock(self, _dt) -> None:
         self.clock_text = time.strftime("%Y-%m-%d  %H:%M")

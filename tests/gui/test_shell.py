@@ -63,11 +63,16 @@ def test_attract_screen_first_frame(ui):
     assert len(box.getcolors(100000)) > 10
 
 
-def test_notices_rotate_on_the_attract_screen(ui):
-    first = ui.screen.ids.notice.text
-    ui.screen.line_index += 1
+def test_notices_rotate_on_the_attract_screen_and_wait_while_it_is_hidden(ui):
+    attract = ui.screen
+    first = attract.ids.notice.text
+    attract._rotate(0)
     ui.frames(2)
-    assert ui.screen.ids.notice.text != first
+    assert attract.ids.notice.text != first
+    shown = attract.line_index
+    ui.app.show("home")
+    attract._rotate(0)
+    assert attract.line_index == shown, "a hidden attract screen re-renders nothing during a session"
 
 
 def test_touch_anywhere_starts_and_home_shows_every_tile(ui):
