@@ -111,9 +111,27 @@ def reveal(ui, widget) -> None:
         parent = parent.parent if parent.parent is not parent else None  # the Window is its own parent
     # A RecycleView's views are its visible rows already (and its scroll_to breaks on them);
     # it is told by `viewclass`, as Kivy's kv loader may import it under a second module name.
-    if parent is not None and not hasattr(parent, "viewclass"):
+    if parent is None or hasattr(parent, "viewclass"):
+        return
+    bottom = parent.to_widget(*widget.to_window(widget.x, widget.y))[1]
+    top = parent.to_widget(*widget.to_window(widget.right, widget.top))[1]
+    if bottom < parent.y or top > parent.top:
+        # Only when it is out of view: on content shorter than the view Kivy's scroll_to sets
+        # scroll_y to 0, and the view then glides back under the next tap.
         parent.scroll_to(widget, padding=10, animate=False)
-        ui.frames(2)
+    wait_until_still(ui, widget)
+
+
+def wait_until_still(ui, widget, timeout: float = 5.0) -> None:
+    """Like a person, tap only once the widget has stopped moving (a scroll coming to rest)."""
+    last = None
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        ui.frames(1)
+        here = widget.to_window(*widget.pos)
+        if here == last:
+            return
+        last = here
 
 
 def find_button(ui, text: str):
