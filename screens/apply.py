@@ -106,9 +106,6 @@ class ApplyItemScreen(KioskScreen):
         if not self.items:
             self.refresh()
 
-    def on_leave(self, *_):
-        self.ids.dock.hide()
-
     def refresh(self) -> None:
         self._asked += 1
         asked = self._asked
@@ -148,9 +145,7 @@ class ApplyFormScreen(KioskScreen):
     FIELDS = ("address", "phone", "notes")
 
     def on_kv_post(self, _base):
-        self.ids.dock.watch(self.ids.address.ids.input, "pinyin", ["pinyin", "letters", "digits"])
-        self.ids.dock.watch(self.ids.phone.ids.input, "digits")
-        self.ids.dock.watch(self.ids.notes.ids.input, "pinyin", ["pinyin", "letters", "digits"])
+        self.ids.dock.watch_fields(*(self.ids[name] for name in self.FIELDS))
 
     def on_pre_enter(self, *_):
         identity = current_identity()
@@ -164,9 +159,6 @@ class ApplyFormScreen(KioskScreen):
             self.ids[name].value = data.get(name, "")
             self.ids[name].problem = ""
 
-    def on_leave(self, *_):
-        self.ids.dock.hide()
-
     def next(self) -> None:
         fields = {name: self.ids[name].value for name in self.FIELDS}
         problems = check_form(fields)
@@ -174,7 +166,6 @@ class ApplyFormScreen(KioskScreen):
             self.ids[name].problem = problems.get(name, "")
         flow_data("apply").update(fields)  # kept even when wrong: nothing typed is lost
         if not problems:
-            self.ids.dock.hide()
             app().show("apply.review")
 
     def on_wiped(self) -> None:
@@ -293,6 +284,7 @@ def screenshot_setup(kiosk_app, arg: str):
     data.update(phone="13800138000", notes="")
     if arg == "form":
         kiosk_app.show("apply.form")
+        kiosk_app.screen("apply.form").ids.phone.ids.input.focus = True  # its keypad comes up
     elif arg == "review":
         data["address"] = kiosk_app.session.data["identity"].address
         kiosk_app.show("apply.review")

@@ -69,6 +69,7 @@ class BookingItemScreen(KioskScreen):
     def on_kv_post(self, _base):
         self._all: list[dict] = []
         self.ids.query.ids.input.bind(text=lambda *_: self.show_items())
+        self.ids.dock.watch_fields(self.ids.query)
 
     def on_pre_enter(self, *_):
         self.ids.problem.text = app().t("Loading...")
@@ -183,6 +184,7 @@ class BookingConfirmScreen(KioskScreen):
     def on_kv_post(self, _base):
         self._who_box = self.ids.who.__self__  # ids are weak: keep it alive while it is out
         self._who_parent = self.ids.who.parent
+        self.ids.dock.watch_fields(self.ids.name, self.ids.id_number, self.ids.phone)
 
     def on_pre_enter(self, *_):
         data = flow_data("booking")
@@ -332,6 +334,7 @@ def screenshot_setup(kiosk_app, arg: str):
                        {**slot, "slot_id": "demo-3", "start": "10:00", "end": "10:30", "booked": 0}])
     elif arg == "confirm":
         kiosk_app.show("booking.confirm")
+        kiosk_app.screen("booking.confirm").ids.id_number.ids.input.focus = True  # the ID keypad
     else:
         flow_data("booking")["booked"] = {"booking_number": "YY20261124000007", "ticket": "Y0900-07",
                                           "date": day.isoformat(), "start": "09:00", "end": "09:30"}

@@ -47,7 +47,15 @@ def prepare(*, size: tuple[int, int], fullscreen: bool, show_cursor: bool,
     for key in list(Config.options("input")):
         if key != "mouse":
             Config.remove_option("input", key)
+    import logging
+    logging.getLogger("kivy").addFilter(no_cut_buffer_alarm)
 
+
+def no_cut_buffer_alarm(record) -> bool:
+    """Kivy looks for xclip or xsel (the X selection for middle-click paste) when the first
+    text field is made and logs CRITICAL, with tracebacks, when neither is there. A kiosk
+    has no use for them, and that line would turn the terminal red on the fleet console."""
+    return not str(record.msg).startswith("Cutbuffer: Unable to find")
 
 
 def desktop_size() -> tuple[int, int] | None:

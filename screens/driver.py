@@ -104,21 +104,9 @@ def open_tile(ui, service: str) -> None:
 
 def reveal(ui, widget) -> None:
     """Scroll the widget's ScrollView (if any) so that the widget can be tapped."""
-    from kivy.uix.scrollview import ScrollView
+    from screens.widgets import keep_in_view
     ui.frames(2)  # let a layout that just changed settle first
-    parent = widget.parent
-    while parent is not None and not isinstance(parent, ScrollView):
-        parent = parent.parent if parent.parent is not parent else None  # the Window is its own parent
-    # A RecycleView's views are its visible rows already (and its scroll_to breaks on them);
-    # it is told by `viewclass`, as Kivy's kv loader may import it under a second module name.
-    if parent is None or hasattr(parent, "viewclass"):
-        return
-    bottom = parent.to_widget(*widget.to_window(widget.x, widget.y))[1]
-    top = parent.to_widget(*widget.to_window(widget.right, widget.top))[1]
-    if bottom < parent.y or top > parent.top:
-        # Only when it is out of view: on content shorter than the view Kivy's scroll_to sets
-        # scroll_y to 0, and the view then glides back under the next tap.
-        parent.scroll_to(widget, padding=10, animate=False)
+    keep_in_view(widget)
     wait_until_still(ui, widget)
 
 
@@ -132,6 +120,32 @@ def wait_until_still(ui, widget, timeout: float = 5.0) -> None:
         if here == last:
             return
         last = here
+
+
+def type_on_keyboard(ui, field, keys, layout: str | None = None) -> None:
+    """Tap a form field (a FlowField) and type on the on-screen keyboard that comes up under
+    the form, as a resident without a hardware keyboard does. `keys`: characters or key
+    names ("to:digits", "done", ...) or ("pick", "路灯") to tap a pinyin candidate."""
+    text_input = field.ids.input
+    reveal(ui, text_input)
+    press(ui, text_input)
+    ui.wait(lambda: text_input.focus, what="the field's focus")
+    ui.frames(3)
+    keyboard = ui.screen.ids.dock.keyboard
+    assert keyboard is not None and keyboard.parent is not None, f"no on-screen keyboard: {keyboard}"
+    assert keyboard.target == text_input and keyboard.layout == (layout or field.keyboard), \
+        (keyboard.target, keyboard.layout)
+    if any(isinstance(key, tuple) for key in keys):
+        from screens.keyboard import DICTIONARY  # loaded on a worker when a keyboard first needs it
+        ui.wait(lambda: DICTIONARY.state == "ready", timeout=180, what="the pinyin dictionary")
+    for key in keys:
+        if isinstance(key, tuple):
+            ui.wait(lambda: any(b.text == key[1] for b in keyboard.candidate_buttons()), timeout=10,
+                    what=f"the candidate {key[1]}, not {[b.text for b in keyboard.candidate_buttons()]}")
+            button = next(b for b in keyboard.candidate_buttons() if b.text == key[1])
+        else:
+            button = keyboard.key(key)
+        press(ui, button, hold=0.08)
 
 
 def find_button(ui, text: str):

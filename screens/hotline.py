@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
@@ -122,6 +122,9 @@ class FlowField(BoxLayout):
     problem = StringProperty("")  # message id
     multiline = BooleanProperty(False)
     input_filter = ObjectProperty(None, allownone=True)
+    # the on-screen keyboard it opens (screens.widgets.KeyboardDock), and what it may switch to
+    keyboard = StringProperty("pinyin")
+    keyboards = ListProperty(["pinyin", "letters", "digits"])
 
     def on_problem(self, *_):
         self.ids.problem.text = app().t(self.problem) if self.problem else ""
@@ -212,6 +215,9 @@ class HotlineTypeScreen(KioskScreen):
 class HotlineFormScreen(KioskScreen):
     type_label = StringProperty("")
     FIELDS = ("content", "location", "phone", "name")
+
+    def on_kv_post(self, _base):
+        self.ids.dock.watch_fields(*(self.ids[name] for name in self.FIELDS))
 
     def on_pre_enter(self, *_):
         data = flow_data("hotline")
@@ -326,3 +332,5 @@ def screenshot_setup(kiosk_app, arg: str):
         flow_data("hotline")["result"] = {"ref": "LOCAL-AB23CD45"} if arg == "offline" else \
             {"ref": "LOCAL-AB23CD45", "ticket": "RQ20261123000042", "type": "投诉", "status": "受理"}
     kiosk_app.show({"": "hotline", "form": "hotline.form", "review": "hotline.review"}.get(arg, "hotline.done"))
+    if arg == "form":
+        kiosk_app.screen("hotline.form").ids.phone.ids.input.focus = True  # its keypad comes up

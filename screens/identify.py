@@ -19,8 +19,7 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from kiosk.privacy import mask_id_number, mask_name
 from kiosk.voice import voice_of
@@ -149,33 +148,6 @@ def read_social_card(hub):
     return hub.call("card", lambda device: device.read(CARD_READ_TIMEOUT - 1), timeout=CARD_READ_TIMEOUT)
 
 
-# the on-screen keyboard under a form -----------------------------------------------------------
-class KeyboardDock(BoxLayout):
-    """Shows one on-screen keyboard for whichever watched field has the focus."""
-
-    keyboard = ObjectProperty(None, allownone=True)
-
-    def watch(self, text_input, layout: str, layouts=None) -> None:
-        text_input.bind(focus=lambda field, on: self._focus(field, on, layout, layouts or [layout]))
-
-    def _focus(self, field, focused: bool, layout: str, layouts: list[str]) -> None:
-        if not focused:
-            return
-        from screens.keyboard import OnScreenKeyboard
-        if self.keyboard is None:
-            self.keyboard = OnScreenKeyboard(target=field, layout=layout, layouts=layouts)
-            self.keyboard.bind(on_done=lambda *_: self.hide())
-        self.keyboard.target = field
-        self.keyboard.layouts = layouts
-        self.keyboard.layout = layout
-        if self.keyboard.parent is None:
-            self.add_widget(self.keyboard)
-
-    def hide(self) -> None:
-        if self.keyboard is not None and self.keyboard.parent is not None:
-            self.remove_widget(self.keyboard)
-
-
 # screens -------------------------------------------------------------------------------------
 class IdentifyScreen(KioskScreen):
     status = StringProperty("")    # message id
@@ -294,8 +266,7 @@ def go_on_from_identify() -> None:
 
 class ManualIdentityScreen(KioskScreen):
     def on_kv_post(self, _base):
-        self.ids.dock.watch(self.ids.name.ids.input, "pinyin", ["pinyin", "letters"])
-        self.ids.dock.watch(self.ids.id_number.ids.input, "idnumber")
+        self.ids.dock.watch_fields(self.ids.name, self.ids.id_number)
 
     def on_pre_enter(self, *_):
         self.ids.problem.text = ""
@@ -308,12 +279,8 @@ class ManualIdentityScreen(KioskScreen):
         if self.ids.name.problem or self.ids.id_number.problem:
             self.ids.problem.text = app().t("Please correct the fields marked above.")
             return
-        self.ids.dock.hide()
         app().session.data["identity"] = ResidentIdentity(name, number, "manual")
         go_on_from_identify()
-
-    def on_leave(self, *_):
-        self.ids.dock.hide()
 
     def on_wiped(self) -> None:
         self.ids.name.clear()
@@ -324,6 +291,7 @@ def screenshot_setup(kiosk_app, arg: str):
     """"" : the identify screen; "done": with a (fictional) identity read; "manual": typing."""
     if arg == "manual":
         kiosk_app.show("identify.manual")
+        kiosk_app.screen("identify.manual").ids.id_number.ids.input.focus = True  # the ID keypad
         return None
     screen = kiosk_app.screen("identify")
     kiosk_app.show("identify")

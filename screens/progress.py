@@ -149,7 +149,7 @@ class ProgressScreen(KioskScreen):
     busy = BooleanProperty(False)
 
     def on_kv_post(self, _base):
-        self.ids.dock.watch(self.ids.number.ids.input, "letters", ["letters", "digits"])
+        self.ids.dock.watch_fields(self.ids.number)
         self.ids.number.ids.input.bind(on_text_validate=lambda *_: self.look_up())  # Enter on a keyboard
         self._asked = 0
 
@@ -161,7 +161,6 @@ class ProgressScreen(KioskScreen):
 
     def on_leave(self, *_):
         app().unbind(on_device_event=self.on_device)
-        self.ids.dock.hide()
 
     def on_device(self, _app, event) -> None:
         if card_taken_away(event):  # the resident has walked off: their applications go with them
@@ -279,6 +278,8 @@ def screenshot_setup(kiosk_app, arg: str):
                                for i, s in enumerate(stages)]}
         screen.ids.number.value = sample["number"]
         screen._answered(screen._asked, [sample])
+    else:
+        screen.ids.number.ids.input.focus = True  # the keyboard comes up
     return None
 
 

@@ -65,6 +65,7 @@ class RatingScreen(KioskScreen):
     busy = BooleanProperty(False)
 
     def on_kv_post(self, _base):
+        self.ids.dock.watch_fields(self.ids.ref, self.ids.reason)
         self.level: int | None = None
         self.scores: dict[str, int] = {}
         self.reasons: list[str] = []
@@ -240,6 +241,8 @@ def screenshot_setup(kiosk_app, arg: str):
         return None
     screen = kiosk_app.screen("rating")
     kiosk_app.show("rating")
+    if arg == "pick":
+        screen.ids.ref.ids.input.focus = True  # the keyboard comes up
     if arg == "low":
         screen.choose_level(2)
         screen.toggle_reason(next(b for b in screen.ids.reasons.children if b.value == QUICK_REASONS[0]))

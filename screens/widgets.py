@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -68,6 +69,74 @@ class KioskInput(TextInput):
 
     def on_focus(self, _field, focused: bool) -> None:
         App.get_running_app().keys.focus_changed(self, focused)
+
+
+class KeyboardDock(BoxLayout):
+    """Shows one on-screen keyboard (screens.keyboard) under a form, for whichever watched
+    field has the focus. It stays up when the focus goes (a tap on a button must not move the
+    button under the finger) and goes on the Done key, on hide() and when its screen leaves."""
+
+    keyboard = ObjectProperty(None, allownone=True)
+
+    def watch(self, text_input, layout: str, layouts=None) -> None:
+        text_input.bind(focus=lambda field, on: on and self.show_for(field, layout, layouts or [layout]))
+
+    def watch_fields(self, *fields) -> None:
+        """FlowFields, each with the keyboard it declares (`keyboard`, `keyboards`)."""
+        for field in fields:
+            self.watch(field.ids.input, field.keyboard, field.keyboards)
+
+    def show_for(self, field, layout: str, layouts: list[str]) -> None:
+        from screens.keyboard import OnScreenKeyboard
+        if self.keyboard is None:
+            self.keyboard = OnScreenKeyboard(target=field, layout=layout, layouts=layouts)
+            self.keyboard.bind(on_done=lambda *_: self.hide())
+            screen = self._screen()
+            if screen is not None:
+                screen.bind(on_leave=lambda *_: self.hide())
+        if self.keyboard.target is not field or self.keyboard.parent is None:
+            self.keyboard.target = field
+            self.keyboard.layouts = layouts
+            self.keyboard.layout = layout
+        if self.keyboard.parent is None:
+            self.add_widget(self.keyboard)
+        Clock.schedule_once(lambda _dt: keep_in_view(field), 0.05)  # once the form has shrunk
+
+    def hide(self) -> None:
+        if self.keyboard is not None and self.keyboard.parent is not None:
+            self.remove_widget(self.keyboard)
+
+    def _screen(self):
+        parent = self.parent
+        while parent is not None and not isinstance(parent, Screen):
+            parent = parent.parent
+        return parent
+
+
+def keep_in_view(widget, tries: int = 10) -> None:
+    """Scroll the widget's ScrollView, if it has one, so that the widget shows (a field that
+    the keyboard has just covered). Only when it is out of view and there is something to
+    scroll: on content shorter than the view Kivy's scroll_to sets scroll_y to 0, which draws
+    the content at the bottom, and the view glides back under the next tap."""
+    from kivy.uix.scrollview import ScrollView
+    view = widget.parent
+    while view is not None and not isinstance(view, ScrollView):
+        view = view.parent if view.parent is not view else None
+    # A RecycleView's views are its visible rows already (and its scroll_to breaks on them);
+    # it is told by `viewclass`, as Kivy's kv loader may import it under a second module name.
+    if view is None or hasattr(view, "viewclass") or widget.get_root_window() is None:
+        return
+    layout_pending = getattr(getattr(view._viewport, "_trigger_layout", None), "is_triggered", False)
+    if (layout_pending or view.height < 1) and tries > 0:  # measure once the form is laid out
+        Clock.schedule_once(lambda _dt: keep_in_view(widget, tries - 1), 0.05)
+        return
+    if view.viewport_size[1] <= view.height:
+        view.scroll_y = 1  # it all fits: at the top, where Kivy puts short content at scroll_y 1
+        return
+    bottom = view.to_widget(*widget.to_window(widget.x, widget.y))[1]
+    top = view.to_widget(*widget.to_window(widget.right, widget.top))[1]
+    if bottom < view.y or top > view.top:
+        view.scroll_to(widget, padding=10, animate=False)
 
 
 class ServiceTile(ButtonBehavior, BoxLayout):

@@ -12,7 +12,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 
 from kiosk.config import Settings
-from screens.driver import find_button, open_tile, press, reveal, type_into  # noqa: F401 (driving a flow)
+from screens.driver import find_button, open_tile, press, reveal, type_into, type_on_keyboard  # noqa: F401 (driving a flow)
 from screens.theme import rgba
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "terminal_hall"))

@@ -34,6 +34,7 @@ from flow_support import (
     open_tile,
     press,
     type_into,
+    type_on_keyboard,
     widget_image,
 )
 
@@ -106,19 +107,6 @@ def choose_item(ui, query: str, code: str = ITEM_CODE) -> None:
     ui.wait(lambda: ui.screen.name == "apply.form", what="the form")
 
 
-def type_phone_on_screen(ui, phone: str = PHONE) -> None:
-    """The phone number on the on-screen keypad (the digits layout comes up for that field)."""
-    field = ui.screen.ids.phone.ids.input
-    press(ui, field)
-    ui.wait(lambda: field.focus, what="the phone field's focus")
-    keyboard = ui.screen.ids.dock.keyboard
-    assert keyboard is not None and keyboard.parent is not None, "the on-screen keyboard is up"
-    assert keyboard.layout == "digits"
-    for digit in phone:
-        press(ui, keyboard.key(digit), hold=0.08)
-    assert ui.screen.ids.phone.value == phone
-
-
 def to_review(ui) -> None:
     press(ui, ui.screen.ids.next)
     ui.wait(lambda: ui.screen.name == "apply.review", what="the review")
@@ -162,7 +150,7 @@ def test_apply_with_the_id_card_end_to_end(ui, hall):
         ui.frames(20)
         assert ui.screen.name == "apply.form" and form.ids.address.value == ADDRESS, "the form stays"
         reader.emulator.place("mainland")
-        type_phone_on_screen(ui)
+        type_on_keyboard(ui, ui.screen.ids.phone, PHONE)  # the digits keypad comes up for it
         assert_readable(ui)
         to_review(ui)
         lines = ui.texts()

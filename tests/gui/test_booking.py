@@ -14,7 +14,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flow_support import (widget_image, ONLY_PRINTER, press, HallProcess, assert_readable, attach_printer, dead_hall_url,  # noqa: E402
                           detach_printer, find_button, hall_client, hall_settings, open_tile,
-                          type_into)
+                          type_into, type_on_keyboard)
 from terminal_hall_support import id_number  # noqa: E402
 
 pytestmark = pytest.mark.gui
@@ -107,7 +107,7 @@ def test_booking_end_to_end_with_a_printed_ticket_and_full_slots_in_words(ui, on
     assert "校验不通过" in confirm.ids.id_number.ids.problem.text
     assert ui.app.services.outbox.depth() == 0
     confirm.ids.id_number.value = ""
-    type_into(ui, confirm.ids.id_number.ids.input, ID_NO)
+    type_on_keyboard(ui, confirm.ids.id_number, ID_NO)  # the ID number keypad, with X
     press(ui, confirm.ids.book)
     ui.wait(lambda: ui.screen.name == "booking.done", timeout=15, what="the booking")
     done = ui.screen
@@ -144,7 +144,7 @@ def test_identity_from_a_card_is_used_and_shown_masked(ui, online):
     texts = " ".join(ui.texts())
     assert "钱*多" in texts and "4301**********" in texts and "钱多多" not in texts
     assert ui.screen.ids.who.parent is None, "no name/ID fields when the card was read"
-    type_into(ui, ui.screen.ids.phone.ids.input, PHONE)
+    type_on_keyboard(ui, ui.screen.ids.phone, PHONE)
     press(ui, ui.screen.ids.book)
     ui.wait(lambda: ui.screen.name == "booking.done", timeout=15)
     assert online.emulator.wait_for_jobs(1, timeout=10)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # voice prompts play into not
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flow_support import (ONLY_PRINTER, press, HallProcess, assert_readable, attach_printer, dead_hall_url,  # noqa: E402
                           decode_qr, detach_printer, find_button, hall_client, hall_settings,
-                          open_tile, type_into, widget_image)
+                          open_tile, type_into, type_on_keyboard, widget_image)
 
 pytestmark = pytest.mark.gui
 PHONE, NAME, ID_FRAGMENT = "13912345678", "王小明", "12345678"
@@ -81,6 +82,31 @@ def test_complaint_end_to_end_with_a_printed_ticket(ui, online, hall):
     press(ui, ui.screen.ids.rate)
     ui.wait(lambda: ui.screen.name == "rating", what="the rating prompt")
     assert ui.app.session.data["rating_subject"] == {"kind": "request", "ref": ticket}
+
+
+def test_a_request_typed_on_the_on_screen_keyboard_alone(ui, online, hall):
+    """No hardware keyboard: each field brings up the keyboard it needs under the form."""
+    open_tile(ui, "hotline")
+    press(ui, find_button(ui, "求助"))
+    ui.wait(lambda: ui.screen.name == "hotline.form", what="the form")
+    form = ui.screen
+    assert form.ids.dock.keyboard is None, "no keyboard until a field is touched"
+    type_on_keyboard(ui, form.ids.content, [*"ludeng", ("pick", "路灯"), *"huai", ("pick", "坏"),
+                                            *"le", ("pick", "了"), *"santian", ("pick", "三天")])
+    assert form.ids.content.parent.parent.scroll_y == 1, "a short form stays at the top, keyboard up"
+    type_on_keyboard(ui, form.ids.phone, PHONE)
+    type_on_keyboard(ui, form.ids.name, [*"wangxiaoming", ("pick", NAME)])
+    assert form.ids.dock.keyboard.layouts == ["pinyin", "letters"], "a name has no digits"
+    assert [form.ids[f].value for f in ("content", "phone", "name")] == ["路灯坏了三天", PHONE, NAME]
+    press(ui, form.ids.next)  # the keyboard is still up: the button stays where it was
+    ui.wait(lambda: ui.screen.name == "hotline.review", what="review")
+    assert form.ids.dock.keyboard.parent is None, "the keyboard goes with its screen"
+    press(ui, ui.screen.ids.submit)
+    ui.wait(lambda: ui.screen.name == "hotline.done", timeout=15, what="the ticket")
+    with sqlite3.connect(hall.db_url.removeprefix("sqlite:///")) as db:  # the API does not echo it
+        stored = db.execute("SELECT type, content, phone, name FROM requests WHERE ticket = ?",
+                            (ui.screen.number,)).fetchone()
+    assert stored == ("求助", "路灯坏了三天", PHONE, NAME)
 
 
 def test_bad_input_is_refused_field_by_field_and_nothing_is_lost(ui, online):

@@ -14,7 +14,7 @@ import pytest
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flow_support import (ONLY_PRINTER, press, HallProcess, assert_readable, find_button, hall_client,  # noqa: E402
-                          hall_settings, open_tile, type_into)
+                          hall_settings, open_tile, type_into, type_on_keyboard)
 
 pytestmark = pytest.mark.gui
 NO_DEVICES = {kind: "none:" for kind in ONLY_PRINTER}
@@ -113,7 +113,7 @@ def test_from_the_home_tile_by_receipt_number_and_by_service_name(ui, online, ha
     press(ui, ui.screen.ids.submit)
     ui.frames(2)
     assert "请先选择要评价的内容" in ui.screen.ids.problem.text
-    type_into(ui, ui.screen.ids.ref.ids.input, ticket.lower())
+    type_on_keyboard(ui, ui.screen.ids.ref, [*ticket[:2].lower(), "to:digits", *ticket[2:]])
     press(ui, ui.screen.ids.find)
     assert ui.app.session.data["rating_subject"] == {"kind": "request", "ref": ticket}
     assert ui.screen.ids.picker.parent is None
