@@ -21,6 +21,7 @@ from kivy.uix.label import Label
 
 from kiosk import receipts
 from screens import qr  # noqa: F401  (registers QRCodeImage for the kv rules)
+from screens.hotline import print_on_printer
 from screens.widgets import KioskScreen, app
 
 log = logging.getLogger("kiosk.guides")
@@ -81,17 +82,6 @@ def colon(lang: str) -> str:
 
 def limit_words(days, lang: str) -> str:
     return receipts.limit_text(days, lang)
-
-
-def printer_device():
-    """The receipt printer from the device hub, or None when there is none (yet)."""
-    devices = getattr(app().services, "devices", None)
-    if devices is None:
-        return None
-    try:
-        return devices.device("printer")
-    except Exception:  # the hub says "no such device" in its own way; either way there is none
-        return None
 
 
 class GuideRow(ButtonBehavior, BoxLayout):
@@ -341,7 +331,7 @@ class GuideDetailScreen(KioskScreen):
             return
         self.print_state, self.print_message = "printing", "Printing..."
         summary = receipts.guide_summary(dict(self.item), app().lang)
-        app().background(receipts.print_receipt, printer_device(), summary,
+        app().background(print_on_printer, getattr(app().services, "devices", None), summary,
                          done=self._printed,
                          failed=lambda _e: self._printed(receipts.PrintOutcome(
                              False, "The receipt could not be printed.", "layout")))

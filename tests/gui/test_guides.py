@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # flow_support (tests run with importlib mode)
-from flow_support import (HallProcess, assert_elderly_sizes, assert_readable, close_to,
-                          dead_hall_url, decode_qr, hall_settings, pixel, widget_image)
+from flow_support import (HallProcess, assert_elderly_sizes, assert_readable, attach_printer, close_to,
+                          dead_hall_url, detach_printer, decode_qr, hall_settings, pixel, widget_image)
 from kiosk import paths
 from kiosk.config import Settings
 from screens.theme import NORMAL_PALETTE
@@ -31,20 +32,6 @@ def hall(tmp_path_factory):
     process.stop()
 
 
-class PrinterHub:
-    """Stands in for kiosk.devices' hub until it lands: hands out one real printer driver
-    connected over TCP to its emulator."""
-
-    def __init__(self):
-        from hardware.printer import from_url
-        self.printer = from_url("sim:")
-
-    def device(self, kind):
-        if kind != "printer":
-            raise LookupError(kind)
-        return self.printer
-
-
 @pytest.fixture
 def guides(ui, hall):
     """The app on the guides screen with the hall's catalogue copied to the terminal."""
@@ -61,18 +48,10 @@ def guides(ui, hall):
 
 
 @pytest.fixture
-def printer(ui):
-    services = ui.app.services
-    hub = getattr(services, "devices", None)
-    own = None
-    if hub is None:
-        own = hub = services.devices = PrinterHub()
-    device = hub.device("printer")
+def printer(guides):
+    device = attach_printer(guides, timeout=40)
     yield device
-    if own is not None:
-        own.printer.close()
-    else:
-        device.emulator.clear_faults()
+    detach_printer(guides, device)
 
 
 def rows(ui):
@@ -210,8 +189,17 @@ def test_print_a_summary_and_paper_out_offers_the_qr_code(guides, printer):
     emulator = printer.emulator
     before = len(emulator.jobs)
     code = _open_first_result(ui, "sfz")
-    ui.tap(ui.screen.ids.print_button)
-    ui.wait(lambda: ui.screen.print_state == "printed", timeout=10, what="printed")
+    threads = []
+    real_print = printer.print_receipt
+    printer.print_receipt = lambda receipt: (threads.append(threading.current_thread().name),
+                                             real_print(receipt))[1]
+    try:
+        ui.tap(ui.screen.ids.print_button)
+        ui.wait(lambda: ui.screen.print_state == "printed", timeout=10, what="printed")
+    finally:
+        del printer.print_receipt
+    # the printer's own thread: never beside the hub's status checks on the same link
+    assert threads == ["device-printer"]
     assert emulator.wait_for_jobs(before + 1)
     job = emulator.jobs[before]
     assert BY_CODE[code]["name"] in job.text and job.qr_codes == [
