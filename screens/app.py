@@ -95,6 +95,7 @@ class KioskApp(App):
         self.start_screen = start_screen
         self._on_first_frame = on_first_frame
         self.session = Session()
+        self.cards_left: set[str] = set()  # readers with a card on them or in them: idcard, card
         self.history: list[str] = []
         self.manager: ScreenManager | None = None
         self.idle: IdleWatcher | None = None
@@ -213,6 +214,9 @@ class KioskApp(App):
 
     def end_session(self, reason: str) -> None:
         """Wipe the resident's data, drop every screen that may hold it, show the attract screen."""
+        if self.cards_left and self.manager is not None and self.manager.current != "attract":
+            from kiosk.voice import voice_of
+            voice_of(self).say("take_card")  # before the mode goes back to the default
         self.session.wipe(reason)
         self.history.clear()
         self.show("attract", remember=False)
@@ -249,6 +253,7 @@ class KioskApp(App):
 
         if self.ime_cache:
             self._ime_builder.submit(ime.ensure_cache, self.settings.state_dir())
+        self.cards_left.clear()  # the new drivers report the cards they find
         services = Services(self.settings, on_device_event=self._device_event_from_worker,
                             screen=lambda: self.manager.current if self.manager else "",
                             session_active=lambda: remote.resident_present(self),
@@ -286,7 +291,15 @@ class KioskApp(App):
         return self._adjust_settings(settings) if self._adjust_settings else settings
 
     def _device_event_from_worker(self, event) -> None:
-        Clock.schedule_once(lambda _dt: self.dispatch("on_device_event", event), 0)
+        Clock.schedule_once(lambda _dt: self._device_event(event), 0)
+
+    def _device_event(self, event) -> None:
+        # before the screens hear of it: a screen ends the session when a card is taken away
+        if event.kind in ("identity", "card_inserted"):
+            self.cards_left.add(event.device)
+        elif event.kind == "card_removed":
+            self.cards_left.discard(event.device)
+        self.dispatch("on_device_event", event)
 
     def on_device_event(self, event) -> None:
         """A device event (hardware.model.DeviceEvent) on the UI thread; screens bind to it."""

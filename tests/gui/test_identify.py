@@ -191,3 +191,30 @@ def test_a_card_placed_on_the_attract_screen_starts_the_session_identified(ui):
         assert NAME not in every_text(ui) and ID_NUMBER not in every_text(ui)
     finally:
         reader.emulator.remove()
+
+
+def test_take_your_card_is_said_when_a_session_ends_with_the_card_still_on_the_reader(ui):
+    from kiosk.voice import voice_of
+    ui.app.apply_settings(hall_settings(dead_hall_url(), card="none:"))
+    ui.app.settings = ui.app.settings.replace(ui=dataclasses.replace(ui.app.settings.ui, voice="on"))
+    reader = device(ui, "idcard")
+    voice = voice_of(ui.app)
+    reader.emulator.place("mainland")
+    try:
+        ui.wait(lambda: ui.screen.name == "home", timeout=10, what="the home screen")
+        before = len(voice.played)
+        ui.app.end_session("finish")
+        assert voice.played[before:] == ["take_card"]
+    finally:
+        reader.emulator.remove()
+    ui.wait(lambda: not ui.app.cards_left, timeout=10, what="the card to leave the reader")
+    # the card taken away ends the session, and nobody is asked to take it again
+    reader.emulator.place("mainland")
+    try:
+        ui.wait(lambda: ui.screen.name == "home", timeout=10, what="the home screen")
+        before = len(voice.played)
+    finally:
+        reader.emulator.remove()
+    ui.wait(lambda: not ui.app.cards_left, timeout=10, what="the card to leave the reader")
+    ui.app.end_session("finish")
+    assert "take_card" not in voice.played[before:]
