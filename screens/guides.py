@@ -118,30 +118,15 @@ class GuidesScreen(KioskScreen):
         self._search = Clock.create_trigger(lambda _dt: self.refresh(), DEBOUNCE_S)
         self.bind(audience=self._refilter, department=self._refilter, theme=self._refilter)
         self._build_audience_chips()
-        self.keyboard = None  # the on-screen keyboard, built the first time the field is touched
-        self.ids.search.bind(text=self._typed, focus=self._focus)
+        self.ids.search.bind(text=self._typed)
+        self.ids.dock.watch(self.ids.search, "pinyin", ["pinyin", "letters", "digits"])
+        self.ids.dock.bind(keyboard=lambda _dock, keyboard: keyboard.bind(preedit=self._typed))
 
     # typing: hardware keys go straight into the field; the on-screen keyboard's pinyin
     # letters (not yet turned into Chinese) are searched as initials while they are typed
     def _typed(self, *_):
-        preedit = self.keyboard.preedit if self.keyboard else ""
-        self.query = self.ids.search.text + preedit
-
-    def _focus(self, _field, focused: bool) -> None:
-        if focused:
-            self.show_keyboard()
-
-    def show_keyboard(self) -> None:
-        from screens.keyboard import OnScreenKeyboard
-        if self.keyboard is None:
-            self.keyboard = OnScreenKeyboard(target=self.ids.search)
-            self.keyboard.bind(preedit=self._typed, on_done=lambda *_: self.hide_keyboard())
-        if self.keyboard.parent is None:
-            self.ids.keyboard_box.add_widget(self.keyboard)
-
-    def hide_keyboard(self) -> None:
-        if self.keyboard is not None and self.keyboard.parent is not None:
-            self.ids.keyboard_box.remove_widget(self.keyboard)
+        keyboard = self.ids.dock.keyboard
+        self.query = self.ids.search.text + (keyboard.preedit if keyboard else "")
 
     # lifecycle -------------------------------------------------------------------
     def on_pre_enter(self, *_):
@@ -149,7 +134,6 @@ class GuidesScreen(KioskScreen):
 
     def on_leave(self, *_):
         app().unbind(lang=self._relabel)
-        self.hide_keyboard()
 
     def _relabel(self, *_):
         if self.count is not None:
@@ -164,7 +148,7 @@ class GuidesScreen(KioskScreen):
 
     def on_wiped(self) -> None:
         self.ids.search.text = ""
-        self.hide_keyboard()
+        self.ids.dock.hide()
 
     def _load_filters(self) -> None:
         if app().services is None:  # the app is still starting: try again shortly

@@ -101,8 +101,9 @@ def test_on_screen_keyboard_searches_pinyin_initials_then_chinese(guides):
     from screens.keyboard import DICTIONARY
     ui = guides
     ui.tap(ui.screen.ids.search)
-    keyboard = ui.screen.keyboard
-    ui.wait(lambda: keyboard is not None and keyboard.parent is not None, what="keyboard")
+    ui.wait(lambda: ui.screen.ids.dock.keyboard is not None, what="keyboard")
+    keyboard = ui.screen.ids.dock.keyboard
+    ui.wait(lambda: keyboard.parent is not None, what="keyboard")
     ui.wait(lambda: DICTIONARY.state == "ready", timeout=60, what="pinyin dictionary")
     for letter in "sfz":
         ui.tap(keyboard.key(letter))
