@@ -31,6 +31,16 @@ def newest_first(notices: list[dict], limit: int) -> list[dict]:
     return sorted(notices, key=lambda n: n.get("published", ""), reverse=True)[:limit]
 
 
+def notice_titles(limit: int = 5) -> list[str]:
+    """The latest notice titles from the bundled copy (no hall: the attract screen shows them
+    before any service is up; they are published in Chinese)."""
+    try:
+        notices = _seed("notices.json")
+    except (OSError, ValueError):
+        return []
+    return [n["title"] for n in newest_first(notices, limit) if n.get("title")]
+
+
 class PublicInfo:
     def __init__(self, client: HallClient):
         self.client = client

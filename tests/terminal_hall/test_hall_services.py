@@ -13,7 +13,7 @@ from kiosk.catalog import Catalog
 from kiosk.hall_client import HallError, HallRejected
 from kiosk.outbox import Outbox
 from kiosk.progress import Progress
-from kiosk.public_info import PublicInfo
+from kiosk.public_info import PublicInfo, notice_titles
 from kiosk.store import Store
 from terminal_hall_support import RESIDENT, application, free_port, id_number
 
@@ -65,6 +65,12 @@ def test_a_hall_answering_nonsense_falls_back_too_and_says_why(stub_hall, client
     caplog.set_level(logging.INFO, "kiosk.public_info")
     assert PublicInfo(client_for(url, retries=0)).outlets() == (SEED_OUTLETS, True)
     assert any(r.levelno == logging.WARNING and "cannot read" in r.getMessage() for r in caplog.records)
+
+
+def test_the_attract_screen_titles_are_the_newest_of_the_bundled_copy():
+    newest = sorted(SEED_NOTICES, key=lambda n: n["published"], reverse=True)
+    assert notice_titles(3) == [n["title"] for n in newest[:3]]
+    assert notice_titles() == [n["title"] for n in newest[:5]]
 
 
 # -- progress -----------------------------------------------------------------------------
