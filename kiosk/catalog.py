@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
+from kiosk import hall_api
 from kiosk.errors import KioskError
 from kiosk.hall_client import HallClient, HallError
 from kiosk.store import Store
 
 EXACT, PREFIX, INITIALS, CONTAINED = 0, 1, 2, 3
 RANK_NAMES = {EXACT: "exact", PREFIX: "prefix", INITIALS: "initials", CONTAINED: "contained"}
-EXPORT_PATH = "/api/v1/catalog/export"
 
 _NOT_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 _RUNS = re.compile(r"[\u3400-\u9fff]+|[0-9a-z]+")
@@ -223,21 +223,15 @@ class Catalog:
         if self.client is None:
             raise CatalogUnavailable("no online hall is configured")
         meta = self.store.catalog_meta()
-        headers = {"If-None-Match": meta[1]} if meta and meta[1] else {}
-        resp = self.client.get(EXPORT_PATH, headers=headers)
-        if resp.status == 304 and meta:
+        export = hall_api.catalog_export(self.client, meta[1] if meta else None)
+        if export is None:  # the copy is current
             self.store.touch_catalog()
             return RefreshResult(False, meta[0], len(self._load().entries))
-        data = resp.data
-        if not isinstance(data, dict) or not isinstance(data.get("items"), list) or not all(
-                isinstance(i, dict) and isinstance(i.get("code"), str) for i in data["items"]):
-            raise HallError("the online hall sent a catalogue the terminal cannot read")
-        etag = resp.headers.get("ETag")
-        version = str(data.get("version") or etag or time.time())
-        annotate_pinyin(data["items"])
-        self.store.save_catalog(version, etag, data["items"])
+        version = export.version or export.etag or str(time.time())
+        annotate_pinyin(export.items)
+        self.store.save_catalog(version, export.etag, export.items)
         self._index = None
-        return RefreshResult(True, version, len(data["items"]))
+        return RefreshResult(True, version, len(export.items))
 
     def try_refresh(self) -> HallError | None:
         """Refresh if the hall answers; return the reason when it does not (the copy stays)."""

@@ -1,10 +1,11 @@
-"""The terminal's client for the online hall (docs/hall-api.md).
+"""The terminal's HTTP client for the online hall: transport only, no paths of the API.
 
 One requests.Session with connect/read timeouts; every request signed with the
 terminal's HMAC credentials; every POST carries an Idempotency-Key; retries with
 exponential backoff on connection errors, timeouts and 5xx only (never on 4xx).
 Failures become typed errors with one plain line a screen can explain; neither
 they nor the log ever carry a request or response body (personal data).
+The endpoints themselves (paths, arguments, answers) are in kiosk/hall_api.py.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ class HallServerError(HallError):
     def __init__(self, message: str, status: int = 0):
         super().__init__(message)
         self.status = status
+
+
+class HallUnreadable(HallServerError):
+    """A 2xx whose body is not what the contract says (not JSON, or not the object or list)."""
 
 
 class HallRejected(HallError):
@@ -143,9 +148,6 @@ class HallClient:
         """POST raw bytes (a screenshot PNG), signed like the rest; no Idempotency-Key."""
         return self.request("POST", path, body=data, headers={"Content-Type": content_type})
 
-    def health(self) -> dict:
-        return self.get("/api/v1/health").data
-
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                 body: Any = None, headers: Mapping[str, str] | None = None) -> HallResponse:
         """Send, retrying where it is safe; 2xx and 304 come back, the rest raise a HallError."""
@@ -205,7 +207,7 @@ class HallClient:
             payload = None
         if 200 <= status < 300:
             if resp.content and payload is None:
-                raise HallServerError("the online hall sent an answer the terminal cannot read", status)
+                raise HallUnreadable("the online hall sent an answer the terminal cannot read", status)
             return HallResponse(status, resp.headers, payload, resp.content)
         if 400 <= status < 500:
             error = payload.get("error") if isinstance(payload, dict) else None

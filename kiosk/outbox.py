@@ -21,17 +21,19 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable
 
+from kiosk import hall_api
 from kiosk.errors import KioskError
 from kiosk.hall_client import HallClient, HallError, HallRejected
 from kiosk.store import OutboxRow, Store
 
 log = logging.getLogger("kiosk.outbox")
 
+# kind of submission -> the hall's endpoint that takes it: (client, payload, idempotency key)
 ENDPOINTS = {
-    "application": "/api/v1/applications",
-    "request": "/api/v1/requests",
-    "rating": "/api/v1/ratings",
-    "appointment": "/api/v1/appointments",
+    "application": hall_api.create_application,
+    "request": hall_api.create_request,
+    "rating": hall_api.create_rating,
+    "appointment": hall_api.book_appointment,
 }
 # What of the hall's answer is kept for the local reference: numbers, never personal data.
 ANSWER_FIELDS = ("number", "ticket", "booking_number", "id", "status", "item_code", "item_name",
@@ -131,7 +133,7 @@ class Outbox:
 
     def _send(self, row: OutboxRow) -> str:
         try:
-            resp = self.client.post(ENDPOINTS[row.kind], row.payload, idempotency_key=row.idempotency_key)
+            taken = ENDPOINTS[row.kind](self.client, row.payload, row.idempotency_key)
         except HallRejected as e:
             if e.status in RETRY_LATER:
                 return self._defer(row, f"{e.status} {e.code}")
@@ -141,10 +143,10 @@ class Outbox:
             return "rejected"
         except HallError as e:
             return self._defer(row, type(e).__name__)
-        answer = resp.data if isinstance(resp.data, dict) else {}
+        answer = taken.answer or {}
         kept = {k: answer[k] for k in ANSWER_FIELDS if isinstance(answer.get(k), (str, int, float))}
         self.store.outbox_finish(row.ref, "sent", kept, None, self.clock())
-        replayed = resp.headers.get("Idempotent-Replayed") == "true"
+        replayed = taken.replayed
         log.info("%s %s acknowledged%s", row.kind, row.ref, " (the hall had it already)" if replayed else "")
         return "replayed" if replayed else "sent"
 

@@ -1,9 +1,11 @@
 """What the screens call: one object holding the terminal's services.
 
 Screens never touch drivers or HTTP; they call these through the app's background
-worker. Construction is cheap (no network, no device I/O); `start()` begins the
-work that talks to the outside (the outbox sender, the first catalogue refresh,
-the heartbeats to the hall) and must run off the UI thread.
+worker: the catalogue, the outbox, the devices, and the services that ask the hall
+(`progress`, `appointments`, `public_info`; the hall's endpoints are kiosk/hall_api.py,
+and `hall`, the client, is theirs). Construction is cheap (no network, no device I/O);
+`start()` begins the work that talks to the outside (the outbox sender, the first
+catalogue refresh, the heartbeats to the hall) and must run off the UI thread.
 
 Telemetry (kiosk/telemetry.py) is on for the terminal itself (`kiosk run`, `kiosk demo`;
 off for `kiosk screenshot`): it heartbeats to the hall every
@@ -20,11 +22,14 @@ import threading
 import time
 from typing import Any, Callable
 
+from kiosk.appointments import Appointments
 from kiosk.catalog import Catalog
 from kiosk.config import Settings
 from kiosk.devices import DeviceHub
 from kiosk.hall_client import HallClient, HallError
 from kiosk.outbox import Outbox
+from kiosk.progress import Progress
+from kiosk.public_info import PublicInfo
 from kiosk.store import Store
 from kiosk.telemetry import Telemetry, TransactionCounter, configured_statuses, installed_error_ring
 
@@ -49,6 +54,9 @@ class Services:
         self.catalog = Catalog(self.store, self.hall)
         self.transactions = transactions if transactions is not None else TransactionCounter()
         self.outbox = Outbox(self.store, self.hall, on_queued=self.transactions.count)
+        self.progress = Progress(self.hall, self.outbox, self.catalog)
+        self.appointments = Appointments(self.hall, self.catalog)
+        self.public_info = PublicInfo(self.hall)
         self.devices = DeviceHub.from_settings(settings, on_event=self._device_event, enable=True)
         self.telemetry: Telemetry | None = None
         if telemetry:

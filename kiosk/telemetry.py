@@ -41,7 +41,7 @@ from typing import Any
 
 import psutil
 
-from kiosk import __version__
+from kiosk import __version__, hall_api
 from kiosk.errors import KioskError
 from kiosk.hall_client import HallClient, HallError, HallRejected
 from kiosk.logs import mask
@@ -140,7 +140,7 @@ def configured_statuses(hub) -> Callable[[], dict]:
                     if not hub.url(kind).startswith("none:")}
 
 
-def _device_report(status: Any) -> dict:
+def _device_report(status: Any) -> hall_api.DeviceReport:
     """hardware.model.Status (or its as_dict) -> the heartbeat's {health, reason, paper}."""
     data = status.as_dict() if hasattr(status, "as_dict") else dict(status)
     health = data.get("health") if data.get("health") in HEALTHS else "warning"  # unknown is never ok
@@ -186,9 +186,9 @@ class Telemetry:
         self.started = time.monotonic()
         self.beats = self.failures = self.failing = 0  # failing: consecutive failures now
         self.last_success: float | None = None  # Unix time of the last heartbeat the hall took
-        self.last_snapshot: dict[str, Any] = {}
+        self.last_snapshot: hall_api.Heartbeat | dict = {}  # {} until the first snapshot
         self.command_counts: dict[tuple[str, bool], int] = {}
-        self._unreported: list[tuple[int, dict]] = []  # results the hall has not taken yet
+        self._unreported: list[tuple[int, hall_api.CommandResult]] = []  # results the hall has not taken yet
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -218,17 +218,17 @@ class Telemetry:
 
     # -- the snapshot ----------------------------------------------------------------
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> hall_api.Heartbeat:
         """The heartbeat body; the last errors stay pending until a heartbeat carried them."""
         return self._snapshot()[1]
 
-    def _snapshot(self) -> tuple[int, dict[str, Any]]:
+    def _snapshot(self) -> tuple[int, hall_api.Heartbeat]:
         marker, last_errors = self.errors.pending()
         depth = self._ask("outbox", lambda: self.outbox.depth() if self.outbox else 0, 0)
         oldest = self._ask("outbox", lambda: self.outbox.oldest_age() if self.outbox else None, None)
         devices = self._ask("devices", self.devices, {})
         disk = _existing(self.state_dir or Path.cwd())
-        snap = {
+        snap: hall_api.Heartbeat = {
             "app_version": self.app_version,
             "uptime_s": int(time.monotonic() - self.started),
             "cpu_percent": min(100.0, max(0.0, psutil.cpu_percent(None))),
@@ -258,7 +258,7 @@ class Telemetry:
         self._report_unreported()
         marker, body = self._snapshot()
         try:
-            answer = self.client.post("/api/v1/heartbeat", body).data or {}
+            answer = hall_api.heartbeat(self.client, body)
         except HallError as e:
             self._failed(e)
             return False
@@ -339,7 +339,7 @@ class Telemetry:
 
     def _upload(self, command_id: int, png: bytes) -> tuple[bool, str]:
         try:
-            self.client.post_bytes(f"/api/v1/commands/{command_id}/screenshot", png, "image/png")
+            hall_api.upload_screenshot(self.client, command_id, png)
         except HallError as e:
             return False, f"upload failed: {e}"
         return True, f"uploaded {len(png)} bytes"
@@ -349,8 +349,7 @@ class Telemetry:
             command_id, result = self._unreported[0]
             try:
                 # The same key on every try: a repeat after a lost answer is replayed, not refused.
-                self.client.post(f"/api/v1/commands/{command_id}/result", result,
-                                 idempotency_key=f"command-{command_id}-result")
+                hall_api.command_result(self.client, command_id, result, f"command-{command_id}-result")
             except HallRejected as e:  # 404 / 409: the hall will never take it; do not retry forever
                 log.warning("result of command %d refused (%s)", command_id, e.code)
             except HallError:

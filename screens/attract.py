@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import ListProperty, NumericProperty, StringProperty
 
-from kiosk import paths
+from kiosk.public_info import notice_titles
 from screens.widgets import KioskScreen, app
 
 Builder.load_file(str(Path(__file__).with_name("attract.kv")))
@@ -24,29 +23,29 @@ TIPS = [
 ROTATE_SECONDS = 6
 
 
-def notice_titles(limit: int = 5) -> list[str]:
-    """The latest public notice titles from the local copy (they are published in Chinese)."""
-    try:
-        notices = json.loads((paths.SEED / "notices.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    notices.sort(key=lambda n: n.get("published", ""), reverse=True)
-    return [n["title"] for n in notices[:limit] if n.get("title")]
-
-
 class AttractScreen(KioskScreen):
     line_index = NumericProperty(0)
     clock_text = StringProperty("")
+    notices = ListProperty([])  # the latest notice titles, read off the UI thread
 
     def __init__(self, **kwargs):
-        self.notices = notice_titles()
         super().__init__(**kwargs)
+        self._notices_in = False
+        self._ask_notices()
         self._update_clock(0)
         Clock.schedule_interval(self._rotate, ROTATE_SECONDS)
         Clock.schedule_interval(self._update_clock, 15)
 
-    def rotating_line(self, index: int, _lang: str) -> str:
-        lines = [app().t(tip) for tip in TIPS] + self.notices
+    def _ask_notices(self) -> None:
+        # app.background drops a result when the session that asked has ended meanwhile; this
+        # screen outlives every session, so on_pre_enter asks again until the titles are in.
+        app().background(notice_titles, done=self._got_notices)
+
+    def _got_notices(self, titles: list[str]) -> None:
+        self.notices, self._notices_in = titles, True
+
+    def rotating_line(self, index: int, _lang: str, notices: list[str]) -> str:
+        lines = [app().t(tip) for tip in TIPS] + list(notices)
         return lines[index % len(lines)]
 
     def _rotate(self, _dt) -> None:
@@ -58,6 +57,8 @@ class AttractScreen(KioskScreen):
 
     def on_pre_enter(self, *_):
         app().bind(on_device_event=self.on_device)
+        if not self._notices_in:
+            self._ask_notices()
 
     def on_leave(self, *_):
         app().unbind(on_device_event=self.on_device)

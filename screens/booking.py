@@ -45,20 +45,6 @@ def identity_of() -> tuple[str, str] | None:
     return (identity.name, identity.id_number) if identity and identity.name else None
 
 
-def hall_get(path: str, params: dict | None = None):
-    return app().services.hall.get(path, params=params).data
-
-
-def bookable(outlets: list[dict]) -> dict[str, list[dict]]:
-    """item code -> outlets that take appointments for it."""
-    by_item: dict[str, list[dict]] = {}
-    for outlet in outlets:
-        if outlet.get("appointments"):
-            for code in outlet.get("items", []):
-                by_item.setdefault(code, []).append(outlet)
-    return by_item
-
-
 def _choice(label: str, value, on_choose, disabled: bool = False):
     button = Factory.ItemButton(label=label, value=value, disabled=disabled)
     button.bind(on_release=lambda b: on_choose(b.value))
@@ -73,16 +59,7 @@ class BookingItemScreen(KioskScreen):
 
     def on_pre_enter(self, *_):
         self.ids.problem.text = app().t("Loading...")
-        app().background(self._load, done=self._loaded, failed=self._failed)
-
-    @staticmethod
-    def _load():
-        by_item = bookable(hall_get("/api/v1/outlets"))
-        catalog = app().services.catalog
-        if catalog.version is None:  # the first refresh may still be on its way
-            catalog.try_refresh()
-        items = [item for item in (catalog.item(code) for code in by_item) if item]
-        return by_item, sorted(items, key=lambda i: i["code"])
+        app().background(app().services.appointments.bookable_items, done=self._loaded, failed=self._failed)
 
     def _loaded(self, result) -> None:
         by_item, self._all = result
@@ -137,8 +114,8 @@ class BookingTimeScreen(KioskScreen):
         self.ids.days.clear_widgets()
         self.ids.slots.clear_widgets()
         self.ids.problem.text = app().t("Loading...")
-        params = {"item_code": data["item"]["code"], "outlet_id": data["outlet"]["id"]}
-        app().background(hall_get, "/api/v1/appointments/days", params, done=self._days, failed=self._failed)
+        app().background(app().services.appointments.days, data["item"]["code"], data["outlet"]["id"],
+                         done=self._days, failed=self._failed)
 
     def _failed(self, error) -> None:
         self.ids.problem.text = app().t(HALL_DOWN if not isinstance(error, HallRejected)
@@ -160,8 +137,8 @@ class BookingTimeScreen(KioskScreen):
             button.selected = button.value == day
         flow_data("booking")["date"] = day
         self.ids.slots.clear_widgets()
-        params = {"outlet_id": flow_data("booking")["outlet"]["id"], "date": day}
-        app().background(hall_get, "/api/v1/appointments/slots", params, done=self._slots, failed=self._failed)
+        app().background(app().services.appointments.slots, flow_data("booking")["outlet"]["id"], day,
+                         done=self._slots, failed=self._failed)
 
     def _slots(self, slots: list[dict]) -> None:
         t = app().t
@@ -263,9 +240,7 @@ class BookingConfirmScreen(KioskScreen):
 def book(payload: dict, outlet_id: str, day: str):
     """Check the hall answers (and the slot still has room), then book through the outbox.
     Blocking: run through app.background. Raises HallError when the hall is down."""
-    slots = hall_get("/api/v1/appointments/slots", {"outlet_id": outlet_id, "date": day})
-    slot = next((s for s in slots if s["slot_id"] == payload["slot_id"]), None)
-    if slot is not None and slot["booked"] >= slot["capacity"]:
+    if app().services.appointments.slot_full(outlet_id, day, payload["slot_id"]):
         return "", _Refused("slot_full")
     return submit_and_wait("appointment", payload)
 

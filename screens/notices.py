@@ -1,5 +1,5 @@
-"""政务公开: the latest public notices and a reader (GET /api/v1/notices, newest first; the
-bundled copy in assets/seed when the hall cannot be reached, said so on screen)."""
+"""政务公开: the latest public notices and a reader (from the hall through kiosk.public_info,
+newest first; the bundled copy in assets/seed when the hall cannot be reached, said so on screen)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,11 @@ LIMIT = 50
 
 
 class NoticesScreen(EntryListScreen):
-    path, seed, detail = "/api/v1/notices", "notices.json", "notices.detail"
+    detail = "notices.detail"
 
-    def params(self) -> dict:
-        return {"limit": LIMIT}
-
-    def _show(self, result) -> None:
-        notices, offline = result
-        notices = sorted(notices, key=lambda n: n.get("published", ""), reverse=True)[:LIMIT]
-        super()._show((notices, offline))
+    @staticmethod
+    def fetch(services):
+        return services.public_info.notices(LIMIT)
 
     def row(self, notice: dict) -> dict:
         return {"key": str(notice.get("id", "")), "title": notice.get("title", ""),

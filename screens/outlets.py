@@ -1,13 +1,12 @@
 """网点导航: service outlets with address, hours, phone and the items they handle, and a QR
 code that opens the place in a map on the resident's phone.
 
-Outlets come from the hall (GET /api/v1/outlets); when it cannot be reached the bundled copy
+Outlets come from the hall (kiosk.public_info); when it cannot be reached the bundled copy
 in assets/seed is shown and the screen says it is an offline copy.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from urllib.parse import quote
@@ -18,27 +17,12 @@ from kivy.properties import (BooleanProperty, DictProperty, ListProperty, Numeri
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk import paths
-from kiosk.hall_client import HallError
 from screens import qr  # noqa: F401  (registers QRCodeImage for the kv rules)
 from screens.widgets import KioskScreen, app
 
 log = logging.getLogger("kiosk.outlets")
 
 Builder.load_file(str(Path(__file__).with_name("outlets.kv")))
-
-
-def hall_or_seed(services, path: str, seed_file: str, params: dict | None = None
-                 ) -> tuple[list[dict], bool]:
-    """(records, offline): the hall's list, or the bundled copy when the hall cannot answer."""
-    try:
-        data = services.hall.get(path, params=params).data
-        if isinstance(data, list) and all(isinstance(r, dict) for r in data):
-            return data, False
-        log.warning("%s: the hall sent something the terminal cannot read; using the copy", path)
-    except HallError as e:
-        log.info("%s: %s; using the offline copy", path, e.__class__.__name__)
-    return json.loads((paths.SEED / seed_file).read_text(encoding="utf-8")), True
 
 
 def map_url(outlet: dict) -> str:
@@ -77,7 +61,7 @@ class EntryListScreen(KioskScreen):
     offline = BooleanProperty(False)
     loaded = BooleanProperty(False)
     entries = ListProperty([])
-    path = seed = detail = ""
+    detail = ""
 
     def on_enter(self, *_):
         if not self.loaded:
@@ -88,11 +72,12 @@ class EntryListScreen(KioskScreen):
             from kivy.clock import Clock
             Clock.schedule_once(lambda _dt: self.reload(), 0.2)
             return
-        app().background(hall_or_seed, app().services, self.path, self.seed, self.params(),
-                         done=self._show, failed=self._failed)
+        app().background(self.fetch, app().services, done=self._show, failed=self._failed)
 
-    def params(self) -> dict | None:
-        return None
+    @staticmethod
+    def fetch(services):
+        """(records, offline) from a kiosk.public_info service; runs on a worker."""
+        raise NotImplementedError
 
     def _show(self, result) -> None:
         self.entries, self.offline = result
@@ -115,7 +100,11 @@ class EntryListScreen(KioskScreen):
 
 
 class OutletsScreen(EntryListScreen):
-    path, seed, detail = "/api/v1/outlets", "outlets.json", "outlets.detail"
+    detail = "outlets.detail"
+
+    @staticmethod
+    def fetch(services):
+        return services.public_info.outlets()
 
     def row(self, outlet: dict) -> dict:
         return {"key": str(outlet.get("id", "")), "title": outlet.get("name", ""),

@@ -16,7 +16,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.hall_client import HallError, HallRejected
+from kiosk.hall_client import HallError
 from screens.identify import (EidProblem, card_taken_away, current_identity, identify_then,
                               looks_like_eid, parse_eid)
 from screens.widgets import KioskScreen, app
@@ -68,42 +68,6 @@ def limit_words(application: dict) -> str:
         return t("Time limit: done on the spot.")
     return t("Time limit: {limit} working days, due {due}. Used so far: {used} working days.").format(
         limit=limit, due=application.get("due_date", ""), used=application.get("elapsed_working_days", 0))
-
-
-# lookups (blocking: through app.background) ------------------------------------------------------
-def by_number(number: str) -> list[dict]:
-    try:
-        return [app().services.hall.get(f"/api/v1/applications/{number}").data]
-    except HallRejected as e:
-        if e.status == 404:
-            return []
-        raise
-
-
-def by_identity(id_number: str) -> list[dict]:
-    answer = app().services.hall.post("/api/v1/applications/lookup", {"id_number": id_number}).data
-    return list(answer.get("items", []))
-
-
-def by_local_reference(ref: str) -> dict:
-    """{"local": {state, attempts, number, item_name}} and, once sent and the hall answers, its
-    application too."""
-    services = app().services
-    row = services.outbox.lookup(ref)
-    if row is None or row.kind != "application":
-        return {}
-    answer = row.answer or {}
-    item_code = (row.payload or {}).get("item_code") or answer.get("item_code", "")
-    item = services.catalog.item(item_code) if item_code else None
-    local = {"ref": ref, "state": row.state, "attempts": row.attempts, "number": answer.get("number", ""),
-             "item_name": (item or {}).get("name", "") or answer.get("item_name", "")}
-    found: dict = {"local": local}
-    if local["number"]:
-        try:
-            found["applications"] = by_number(local["number"])
-        except HallError:
-            pass  # the local state still says it was sent, with its number
-    return found
 
 
 # widgets ------------------------------------------------------------------------------------------
@@ -187,9 +151,9 @@ class ProgressScreen(KioskScreen):
         self.ids.number.problem = ""
         self.ids.dock.hide()
         if LOCAL.fullmatch(number):
-            self._ask(by_local_reference, number)
+            self._ask(app().services.progress.by_local_reference, number)
         elif NUMBER.fullmatch(number):
-            self._ask(by_number, number)
+            self._ask(app().services.progress.by_number, number)
         else:
             self._clear_results()
             self.ids.number.problem = NUMBER_PROBLEM
@@ -202,7 +166,7 @@ class ProgressScreen(KioskScreen):
         identify_then("progress")
 
     def look_up_mine(self) -> None:
-        self._ask(by_identity, current_identity().id_number)
+        self._ask(app().services.progress.by_identity, current_identity().id_number)
 
     def _ask(self, work, arg: str) -> None:
         self._clear_results()

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from hall.app import DEFAULT_SEED, create_app
+    from hall.app import DEFAULT_SEED, PREFIX, create_app
     from hall.fleet import FleetSettings, operators
     from hall.db import database_url
     from hall.seed import SeedError
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     shown = f"[{host}]" if ":" in host else host
     server = uvicorn.Server(uvicorn.Config(app, log_level="info", access_log=True, server_header=False))
     where = make_url(database_url(db)).render_as_string(hide_password=True)
-    print(f"kiosk hall: serving http://{shown}:{port}/api/v1 (database {where})", flush=True)
+    print(f"kiosk hall: serving http://{shown}:{port}{PREFIX} (database {where})", flush=True)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler it found:
     # with Python's default the process would die by the signal instead of exiting 0.
     signal.signal(signal.SIGTERM, lambda *_: None)

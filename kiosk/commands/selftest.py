@@ -3,7 +3,7 @@
 Devices: each one's health check; the printer prints its test receipt; an ID
 reader or card reader on a `sim:` URL reads the emulator's demo card through the
 real driver (a real reader gets the health check only: nobody is there to
-present a card). The hall: GET /api/v1/health, then one signed request. Exit 1
+present a card). The hall: its health, then one signed request. Exit 1
 when any check FAILs; warnings (paper low, an unconfigured device, the embedded
 hall not running) do not fail. Personal data is never printed: a read shows only
 the masked ID number.
@@ -151,6 +151,7 @@ EXTRA_CHECKS = {"printer": _printer, "idcard": _idcard, "card": _card}
 # the hall ------------------------------------------------------------------------
 
 def hall_checks(settings) -> list[Check]:
+    from kiosk import hall_api
     from kiosk.errors import ConfigError
     from kiosk.hall_client import HallClient, HallError, HallUnreachable
 
@@ -160,7 +161,7 @@ def hall_checks(settings) -> list[Check]:
         return [Check("hall", "health", FAIL, str(e))]
     with client:
         try:
-            health = client.health() or {}
+            health = hall_api.health(client)
         except HallUnreachable as e:
             if settings.hall.url == "embedded":
                 return [Check("hall", "health", WARNING, f"not running at {client.base_url} "
@@ -171,7 +172,7 @@ def hall_checks(settings) -> list[Check]:
         checks = [Check("hall", "health", OK, f"answers, version {health.get('version', '?')} "
                         f"[{client.base_url}]")]
         try:
-            total = (client.get("/api/v1/catalog", params={"limit": 1}).data or {}).get("total", "?")
+            total = hall_api.catalog_page(client, limit=1).get("total", "?")
         except HallError as e:
             checks.append(Check("hall", "signed request", FAIL,
                                 f"{e} (check terminal.id and terminal.secret)"))

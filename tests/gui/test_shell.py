@@ -75,6 +75,17 @@ def test_notices_rotate_on_the_attract_screen_and_wait_while_it_is_hidden(ui):
     assert attract.line_index == shown, "a hidden attract screen re-renders nothing during a session"
 
 
+def test_the_attract_screen_shows_the_latest_notice_titles_read_on_a_worker(ui):
+    from kiosk.public_info import notice_titles
+    from screens.attract import TIPS
+    attract = ui.screen
+    ui.wait(lambda: attract.notices, what="the notice titles")
+    assert attract.notices == notice_titles()
+    attract.line_index = len(TIPS)  # the first line after the tips
+    ui.frames(2)
+    assert attract.ids.notice.text == notice_titles()[0]
+
+
 def test_touch_anywhere_starts_and_home_shows_every_tile(ui):
     ui.tap_at(540, 900)
     ui.wait(lambda: ui.screen.name == "home", what="home screen")

@@ -1,13 +1,15 @@
 """A real `kiosk hall` subprocess on a free port with its own SQLite file, stopped by pid."""
 
+import http.server
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from terminal_hall_support import TERMINAL_ID, TERMINAL_SECRET, HallProcess  # noqa: E402
+from terminal_hall_support import TERMINAL_ID, TERMINAL_SECRET, HallProcess, StubHall  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +43,16 @@ def client_for():
     for c in made:
         c.close()
 
+
+
+@pytest.fixture
+def stub_hall():
+    """(url, StubHall): set StubHall.answer to what every request gets; StubHall.seen lists them."""
+    StubHall.seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StubHall)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", StubHall
+    server.shutdown()
+    server.server_close()
+    thread.join(2)

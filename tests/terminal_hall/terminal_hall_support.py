@@ -1,5 +1,6 @@
 """Helpers for the terminal-side hall tests (imported by name: conftest puts this folder on sys.path)."""
 
+import http.server
 import os
 import signal
 import socket
@@ -13,7 +14,7 @@ import requests
 
 from tests_support import kiosk_env
 
-from kiosk import paths
+from kiosk import hall_api, paths
 
 TERMINAL_ID, TERMINAL_SECRET = "test-term-01", "test-secret-0123"
 # The project's seed once it is written; until then the hall tests' small seed set.
@@ -79,8 +80,7 @@ RESIDENT = {"name": "测试居民", "phone": "13800138000"}  # fictional
 
 def online_item_code(client) -> str:
     """The code of a catalogue item the hall accepts online applications for."""
-    items = client.get("/api/v1/catalog/export").data["items"]
-    return next(i["code"] for i in items if i.get("online"))
+    return next(i["code"] for i in hall_api.catalog_export(client).items if i["online"])
 
 
 def application(item_code: str, id_no: str, marker: str) -> dict:
@@ -89,4 +89,27 @@ def application(item_code: str, id_no: str, marker: str) -> dict:
 
 
 def applications_of(client, id_no: str) -> list[dict]:
-    return client.post("/api/v1/applications/lookup", {"id_number": id_no}).data["items"]
+    return hall_api.applications_of(client, id_no)
+
+
+class StubHall(http.server.BaseHTTPRequestHandler):
+    """Answers every request with the class's canned status/body and records the headers."""
+
+    answer = (503, b"")
+    seen: list = []
+
+    def _handle(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        type(self).seen.append((self.command, self.path, dict(self.headers), body))
+        status, payload = self.answer
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = _handle
+
+    def log_message(self, *args):
+        pass

@@ -1,6 +1,5 @@
 """The hall client's failure paths, against real sockets: refused URLs, silence, errors, retries."""
 
-import http.server
 import json
 import socket
 import threading
@@ -81,41 +80,6 @@ def test_silent_hall_times_out_after_retries(silent_socket, client_for):
         client.get("/api/v1/catalog/export")
     assert 1.4 < time.monotonic() - started < 5
     assert len(accepted) == 3  # the first try and two retries
-
-
-class StubHall(http.server.BaseHTTPRequestHandler):
-    """Answers every request with the class's canned status/body and records the headers."""
-
-    answer = (503, b"")
-    seen: list = []
-
-    def _handle(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length)
-        type(self).seen.append((self.command, self.path, dict(self.headers), body))
-        status, payload = self.answer
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = _handle
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def stub_hall():
-    StubHall.seen = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StubHall)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", StubHall
-    server.shutdown()
-    server.server_close()
-    thread.join(2)
 
 
 def test_server_errors_are_retried_with_fresh_signatures_and_the_same_key(stub_hall, client_for):
