@@ -24,7 +24,7 @@ from hardware.idcard import frame
 from hardware.idcard.frame import ChecksumError, Decoder, IdCardError, answer
 from hardware.idcard.identity import (CardType, Gender, Identity, PHOTO_SIZE, TEXT_SIZE,
                                       encode_text, from_dict)
-from hardware.idcard.links import make_link
+from hardware.links import LinkEmulator, make_link
 from hardware.console import serve_commands
 
 SEED_CARDS = Path(__file__).resolve().parents[2] / "assets" / "seed" / "idcards.json"
@@ -123,12 +123,14 @@ def load_cards(path: str | Path = SEED_CARDS) -> dict[str, EmulatedCard]:
     return {card.key: card for card in cards}
 
 
-class IdCardEmulator:
+class IdCardEmulator(LinkEmulator):
+    name = "idcard"
+
     def __init__(self, cards: dict[str, EmulatedCard] | None = None, transport: str = "pty",
                  port: int = 0, baudrate: int = 115200, pace: bool = True,
                  slow_delay: float = 3.0) -> None:
+        super().__init__(make_link(transport, "idcard", port, baudrate, pace))
         self.cards = load_cards() if cards is None else dict(cards)
-        self.link = make_link(transport, "idcard", port, baudrate, pace)
         self.slow_delay = slow_delay
         self.fault, self.fault_sw3 = "none", 0
         self.card: EmulatedCard | None = None
@@ -138,28 +140,13 @@ class IdCardEmulator:
         self._fault_changed = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
-        self._stop = threading.Event()
         self._want_open = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """The device URL a driver connects to."""
-        return self.link.url
 
     # control (any thread) ---------------------------------------------------
-    def start(self) -> "IdCardEmulator":
-        self.link.open()
-        self._thread = threading.Thread(target=self._serve, name="idcard-emulator", daemon=True)
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         self._stop.set()
-        self._fault_changed.set()
-        if self._thread and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
-        self.link.remove()
+        self._fault_changed.set()  # an answer held back by `fault slow` is dropped at once
+        super().stop()
 
     def place(self, which: str | EmulatedCard) -> EmulatedCard:
         card = which if isinstance(which, EmulatedCard) else self._find_card(which)

@@ -16,40 +16,24 @@ import sys
 import threading
 from pathlib import Path
 
-from hardware.idcard.links import make_link
+from hardware.links import LinkEmulator, make_link
 from hardware.console import serve_commands
 
 SUFFIXES = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n"}
 
 
-class ScannerEmulator:
+class ScannerEmulator(LinkEmulator):
+    name = "scanner"
+
     def __init__(self, transport: str = "pty", port: int = 0, baudrate: int = 9600, suffix: str = "cr",
                  encoding: str = "utf-8", initial: list[str] | None = None, interval: float = 0.2) -> None:
         if suffix not in SUFFIXES:
             raise ValueError(f"suffix must be one of {', '.join(SUFFIXES)}")
-        self.link = make_link(transport, "scanner", port, baudrate, pace=True)
+        super().__init__(make_link(transport, "scanner", port, baudrate, pace=True))
         self.suffix, self.encoding = SUFFIXES[suffix], encoding
         self.initial, self.interval = list(initial or []), interval
         self.sent = 0
         self._outbox: queue.Queue[bytes | bool] = queue.Queue()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return self.link.url
-
-    def start(self) -> "ScannerEmulator":
-        self.link.open()
-        self._thread = threading.Thread(target=self._serve, name="scanner-emulator", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
-        self.link.remove()
 
     def send(self, code: str) -> None:
         """Scan `code`: send it with the line suffix."""
