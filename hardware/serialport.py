@@ -1,7 +1,7 @@
 """The driver's end of a serial line, shared by the ID card reader and the scanner.
 
-A ``/dev/ttyUSB0`` path or a ``socket://HOST:PORT`` address (a serial-over-TCP bridge,
-or an emulator's TCP port) becomes a pyserial port that is opened on first use and
+A ``serial:///dev/ttyUSB0`` or ``socket://HOST:PORT`` (a serial-over-TCP bridge, or
+an emulator's TCP port) URL becomes a pyserial port that is opened on first use and
 dropped when it fails, so the next use reopens it: a USB-serial device that was
 unplugged comes back at the same path. The emulator side is hardware.links.
 """
@@ -14,9 +14,19 @@ from typing import Any
 import serial
 
 from hardware.model import Device, DeviceError
+from hardware.urls import DeviceUrl, UnsupportedUrl
 
 # what pyserial lets through when a port vanishes: termios.error is not an OSError
 PORT_ERRORS = (serial.SerialException, OSError, termios.error)
+
+
+def port_address(url: DeviceUrl) -> str:
+    """What pyserial opens for a serial: or socket: device URL."""
+    if url.scheme == "serial" and url.path:
+        return url.path
+    if url.scheme == "socket" and url.host and url.port:
+        return f"socket://{url.host}:{url.port}"
+    raise UnsupportedUrl()
 
 
 class SerialDevice(Device):

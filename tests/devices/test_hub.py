@@ -70,7 +70,7 @@ def test_none_and_bad_urls_are_reported_not_raised(hub_for):
         assert statuses["scanner"].health is Health.ABSENT
         assert "unsupported scanner URL" in statuses["scanner"].reason
         assert statuses["card"].health is Health.ABSENT
-        assert "unsupported device URL" in statuses["card"].reason
+        assert "unsupported card reader URL" in statuses["card"].reason
     with pytest.raises(DeviceError, match="not configured"):
         hub.call("idcard", lambda d: d.check_health(), 1)
     with pytest.raises(DeviceError, match="unsupported scanner URL"):
