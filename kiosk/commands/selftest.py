@@ -70,7 +70,7 @@ def device_checks(hub, settings, timeout: float) -> list[Check]:
     checks = []
     for kind, status in statuses.items():
         url = hub.url(kind)
-        if url.startswith("none:"):
+        if not hub.configured(kind):
             checks.append(Check(kind, "health", WARNING, "not configured (none:), not tested"))
             continue
         result = OK if status.health is Health.OK else FAIL if status.health in PROBLEMS else WARNING

@@ -77,6 +77,13 @@ def test_none_and_bad_urls_are_reported_not_raised(hub_for):
         hub.call("scanner", lambda d: d.check_health(), 5)
 
 
+def test_configured_is_every_kind_with_a_url_but_none(hub_for):
+    hub = hub_for({"idcard": "none:", "printer": "NONE:", "scanner": "hid:", "card": "bogus://x"})
+    assert {kind: hub.configured(kind) for kind in hub.kinds()} == \
+        {"idcard": False, "printer": False, "scanner": True, "card": True}
+    assert not hub_for({"idcard": "sim:"}).configured("printer")  # a kind the hub was not given
+
+
 def test_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="unknown device kind 'camera'"):
         DeviceHub({"camera": "sim:"})
