@@ -1,4 +1,7 @@
-"""Device URLs: one parser, the (kind, scheme) registry and `none:`."""
+"""Device URLs: one parser, the (kind, scheme) registry, `none:`, and hardware/ standing on its own."""
+
+import ast
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +69,15 @@ def test_the_settings_check_takes_the_schemes_the_drivers_open():
     from kiosk.config import DEVICE_SCHEMES
     assert {kind: sorted(DEVICE_SCHEMES[kind]) for kind in KINDS} == \
         {kind: sorted([*schemes(kind), "none"]) for kind in KINDS}
+
+
+def test_hardware_imports_nothing_from_kiosk():
+    root = Path(__file__).resolve().parents[2] / "hardware"
+    reaching_up = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            reaching_up += [f"{path.relative_to(root)}:{node.lineno} {n}" for n in names
+                            if n.split(".")[0] == "kiosk"]
+    assert reaching_up == []
