@@ -90,7 +90,7 @@ def test_sim_url_runs_the_emulator_in_process():
         assert device.emulator is not None and device.options.width == 58
         device.print_receipt(_receipt())
         assert device.emulator.wait_for_jobs(1)
-        assert device.describe()["counters"]["prints"] == 1
+        assert device.counters["prints"] == 1
     finally:
         device.close()
     with pytest.raises(PrinterUnavailable):  # closing the device stopped its emulator
