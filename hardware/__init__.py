@@ -1,26 +1,20 @@
-"""Hardware abstraction layer: the device model, one driver package per device
-kind (idcard, card, printer, scanner) and a wire-level emulator of each."""
+"""Hardware abstraction layer: the device model, one driver package per device kind
+(idcard, card, printer, scanner) and a wire-level emulator of each.
+
+Nothing here imports kiosk/: what a driver or emulator needs from the terminal (the
+fonts of a printer preview, a card file) is passed in by the caller.
+"""
 
 from __future__ import annotations
 
-import importlib
+import os
+from pathlib import Path
 
 from hardware.model import Device, DeviceError
+from hardware.urls import KINDS, DeviceUrl, configured, open_device
 
-KINDS = ("idcard", "card", "printer", "scanner")
+__all__ = ["KINDS", "DEMO_SEED", "Device", "DeviceError", "DeviceUrl", "configured", "open_device"]
 
-
-def open_device(kind: str, url: str) -> Device:
-    """The driver for `url`, picked by the device kind's package (`hardware.<kind>.from_url`).
-
-    `sim:` starts that kind's emulator in-process and connects the real driver to it.
-    """
-    if kind not in KINDS:
-        raise DeviceError(f"unknown device kind {kind!r}")
-    try:
-        package = importlib.import_module(f"hardware.{kind}")
-    except ModuleNotFoundError as e:
-        if e.name == f"hardware.{kind}":
-            raise DeviceError(f"{kind}: not available yet (no driver package)") from None
-        raise
-    return package.from_url(url)
+# The fictional demo cards the emulators load unless given others: assets/seed, or
+# $KIOSK_ASSETS/seed (the folder kiosk.paths.SEED names too).
+DEMO_SEED = Path(os.environ.get("KIOSK_ASSETS", Path(__file__).resolve().parent.parent / "assets")) / "seed"

@@ -152,10 +152,6 @@ class Device:
     def count(self, name: str, n: int = 1) -> None:
         self.counters[name] += n
 
-    def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, "url": self.url, "lifecycle": self.lifecycle.value,
-                **self._status.as_dict(), "counters": dict(self.counters)}
-
 
 def die_with_parent() -> None:
     """preexec_fn for a helper process (pcscd, a dictionary build) that must not outlive us

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from hardware import KINDS
+from hardware import KINDS, configured
 from hardware.model import Device, DeviceError, DeviceEvent, Health, Lifecycle, Status
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class _Slot:
 
     @property
     def configured(self) -> bool:
-        return not self.url.startswith("none:")
+        return configured(self.url)
 
     @property
     def status(self) -> Status:
@@ -148,6 +148,10 @@ class DeviceHub:
 
     def url(self, kind: str) -> str:
         return self._slots[kind].url
+
+    def configured(self, kind: str) -> bool:
+        """True when the hub has this kind with a device URL other than `none:`."""
+        return kind in self._slots and self._slots[kind].configured
 
     def device(self, kind: str) -> Device | None:
         """The open driver (for calls through `call`), or None."""

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
+# ID numbers and names: the same rules the card records mask their own reprs with
+from hardware.masking import mask_id_number, mask_name
 
-def mask_id_number(number: str, head: int = 4, tail: int = 4) -> str:
-    """4301**********123X for an 18-character ID number; short input is fully masked."""
-    number = number.strip()
-    if len(number) <= head + tail:
-        return "*" * len(number)
-    return number[:head] + "*" * (len(number) - head - tail) + number[len(number) - tail:]
-
-
-def mask_name(name: str) -> str:
-    """张* for two characters, 张*某 for three or more (first and last kept)."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+__all__ = ["mask_id_number", "mask_name", "mask_phone"]
 
 
 def mask_phone(phone: str) -> str:

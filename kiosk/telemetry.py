@@ -136,8 +136,7 @@ def installed_error_ring() -> ErrorRing:
 
 def configured_statuses(hub) -> Callable[[], dict]:
     """A devices provider from a kiosk.devices.DeviceHub: configured devices only (not `none:`)."""
-    return lambda: {kind: status for kind, status in hub.statuses().items()
-                    if not hub.url(kind).startswith("none:")}
+    return lambda: {kind: status for kind, status in hub.statuses().items() if hub.configured(kind)}
 
 
 def _device_report(status: Any) -> hall_api.DeviceReport:

@@ -287,7 +287,7 @@ def self_test(hub, settings, what: str) -> tuple[str, str]:
     from kiosk.commands.selftest import EXTRA_CHECKS
 
     kind = {"print": "printer"}.get(what, what)
-    if hub.url(kind).startswith("none:"):
+    if not hub.configured(kind):
         return "warning", f"{kind}: not configured"
     if kind != "printer" and not hub.url(kind).startswith("sim:"):
         return read_real(hub, settings, kind)

@@ -100,7 +100,7 @@ def submit_and_wait(kind: str, payload: dict, timeout: float = WAIT_FOR_HALL):
 def print_on_printer(hub, receipt) -> PrintOutcome:
     """Print on the printer's own thread (the DeviceHub runs every device call there) or say
     why not. Blocking: run it through app.background."""
-    if hub is None or "printer" not in hub.kinds() or hub.url("printer").startswith("none:"):
+    if hub is None or not hub.configured("printer"):
         return print_receipt(None, receipt)  # "This terminal has no printer."
     try:
         return hub.call("printer", lambda device: print_receipt(device, receipt), timeout=PRINT_TIMEOUT)

@@ -147,7 +147,7 @@ def print_test(app) -> str:
     if services is None:
         raise RemoteError("the terminal is still starting")
     hub = services.devices
-    if "printer" not in hub.kinds() or hub.url("printer").startswith("none:"):
+    if not hub.configured("printer"):
         raise RemoteError("this terminal has no printer")
     result, reason = self_test(hub, app.settings, "print")
     if result not in ("ok", "warning"):

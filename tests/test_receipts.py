@@ -36,6 +36,12 @@ def zbar(png: bytes, tmp_path) -> list[str]:
     return sorted(done.stdout.split())  # "QR-Code:<data>", "CODE-128:<data>"
 
 
+def preview(printer, job) -> bytes:
+    """The emulated printer's PNG of `job`, drawn in the terminal's fonts."""
+    from kiosk.fonts import find_cjk_font
+    return printer.emulator.png(job, find_cjk_font())
+
+
 def printed(printer, receipt):
     emulator = printer.emulator
     before = len(emulator.jobs)
@@ -52,7 +58,7 @@ def test_guide_summary_has_the_key_fields_and_a_qr_that_decodes(printer, tmp_pat
                      "居民户口簿 (原件 x1)", "监督投诉电话", "12345", "0748-8221132"):
         assert expected in text.replace("\n", ""), expected
     assert job.qr_codes == [receipts.guide_url("GF00101001")]
-    assert zbar(printer.emulator.png(job), tmp_path) == ["QR-Code:https://zwfw.example.gov.cn/item/GF00101001"]
+    assert zbar(preview(printer, job), tmp_path) == ["QR-Code:https://zwfw.example.gov.cn/item/GF00101001"]
 
 
 def test_guide_summary_in_english_translates_labels_not_content():
@@ -102,7 +108,7 @@ def test_offline_application_receipt_says_it_will_be_sent(printer):
 def test_booking_and_request_tickets(printer, tmp_path):
     job = printed(printer, receipts.booking_ticket(BOOKING, "zh"))
     assert "Y093002" in job.text and "2026-11-23" in job.text and "09:30-10:00" in job.text
-    assert zbar(printer.emulator.png(job), tmp_path) == [
+    assert zbar(preview(printer, job), tmp_path) == [
         "CODE-128:YY20261123123456", "QR-Code:" + receipts.booking_url("YY20261123123456")]
     answer = {"ticket": "RQ20261123000042", "type": "投诉", "due_date": "2026-12-14"}
     job = printed(printer, receipts.request_ticket(answer, "投诉", "en"))

@@ -8,18 +8,27 @@ inserts a card from assets/seed/sscards.json at once).
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
-from hardware.model import DeviceError
+from hardware.card.apdu import CardError
+from hardware.model import Device
+from hardware.urls import DeviceKind, DeviceUrl, open_device, register
 
 
-def from_url(url: str):
-    scheme, _, rest = url.partition(":")
-    if scheme == "pcsc":
-        from hardware.card.driver import CardReader
-        return CardReader(url, unquote(rest).strip())
-    if scheme == "sim":
-        from hardware.card.sim import SimCardReader
-        query = parse_qs(urlsplit(url).query)
-        return SimCardReader(url, insert=(query.get("card") or [""])[0])
-    raise DeviceError(f"card: unsupported device URL {url!r} (use pcsc:, pcsc:READER NAME or sim:)")
+def from_url(url: str) -> Device:
+    """`open_device("card", url)`."""
+    return open_device("card", url)
+
+
+def _pcsc(url: DeviceUrl):
+    from hardware.card.driver import CardReader
+    return CardReader(url.text, unquote(url.path).strip())
+
+
+def _sim(url: DeviceUrl):
+    from hardware.card.sim import SimCardReader
+    return SimCardReader(url.text, insert=url.query.get("card", ""))
+
+
+register(DeviceKind("card", "card reader", CardError, ("pcsc:", "pcsc:READER NAME", "sim:")),
+         {"pcsc": _pcsc, "sim": _sim})

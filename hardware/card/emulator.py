@@ -1,6 +1,13 @@
-"""`kiosk emulate card`: a virtual card in vpcd's slot, steered by lines on stdin.
+"""The virtual card's command language: the lines `kiosk emulate card` reads on stdin.
 
-Commands (one per line):
+The card itself (vpcd's slot, the faults) is hardware.card.vpcd_card.
+"""
+
+from __future__ import annotations
+
+from hardware.card.vpcd_card import EmulatorError, VirtualCard
+
+HELP = """commands (one per line):
   insert NAME          put a card from the card file in the slot
   remove               take it out
   removed-midread [N]  vanish on the Nth READ RECORD of the next read (default 2)
@@ -9,30 +16,7 @@ Commands (one per line):
   clear                all faults off
   status               what is inserted and which faults are on
   cards                the cards in the card file
-  quit
-"""
-
-from __future__ import annotations
-
-import argparse
-
-from hardware.card.apdu import CardError
-from hardware.card.vpcd_card import SEED_FILE, VPCD_PORT, EmulatorError, VirtualCard, load_profiles
-from hardware.console import serve_commands
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = __doc__.split("\n\n", 1)[0]
-    parser.epilog = __doc__.split("\n\n", 1)[1]
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--cards", metavar="FILE", default=str(SEED_FILE),
-                        help="card file (JSON, default: the fictional seed cards)")
-    parser.add_argument("--insert", metavar="NAME", default="", help="insert this card at start")
-    parser.add_argument("--host", default="127.0.0.1", help="where vpcd (inside pcscd) listens")
-    parser.add_argument("--port", type=int, default=VPCD_PORT,
-                        help=f"vpcd port ({VPCD_PORT} = reader \"Virtual PCD 00 00\")")
-    parser.add_argument("--start-pcscd", action="store_true",
-                        help="start pcscd (and stop it at the end) if none is running")
+  quit"""
 
 
 def apply_command(card: VirtualCard, line: str) -> str:
@@ -82,35 +66,3 @@ def _number(text: str, kind, message: str):
         return kind(text)
     except ValueError:
         raise EmulatorError(f"{message} (got {text!r})") from None
-
-
-def run(args: argparse.Namespace) -> int:
-    from kiosk.errors import KioskError
-
-    class CardEmulatorError(KioskError):
-        pass
-
-    try:
-        card = VirtualCard(load_profiles(args.cards), host=args.host, port=args.port)
-    except EmulatorError as e:
-        raise CardEmulatorError(str(e)) from None
-    daemon = None
-    if args.start_pcscd:
-        from hardware.card.pcscd import Pcscd
-        try:
-            daemon = Pcscd().ensure()
-        except CardError as e:
-            raise CardEmulatorError(str(e)) from None
-    print(f"virtual card for vpcd at {args.host}:{args.port}; type 'status', 'cards' or a command",
-          flush=True)
-    try:
-        if args.insert:
-            print(apply_command(card, f"insert {args.insert}"), flush=True)
-        serve_commands(lambda line: apply_command(card, line), (EmulatorError,))
-    except EmulatorError as e:
-        raise CardEmulatorError(str(e)) from None
-    finally:
-        card.close()
-        if daemon is not None:
-            daemon.stop()
-    return 0

@@ -8,7 +8,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.privacy import mask_id_number, mask_name
+from hardware.masking import mask_id_number, mask_name
 
 PERSONAL = ("card_number", "ssn", "name")
 

@@ -24,13 +24,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hardware import DEMO_SEED
 from hardware.card import apdu
-from kiosk import paths
 
 
 VPCD_PORT = 35963
 CTRL_OFF, CTRL_ON, CTRL_RESET, CTRL_ATR = 0, 1, 2, 4
-SEED_FILE = paths.SEED / "sscards.json"
+SEED_FILE = DEMO_SEED / "sscards.json"
 P2_MODES = ("04", "00", "sfi")
 
 

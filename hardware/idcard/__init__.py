@@ -3,16 +3,17 @@
 Device URLs: ``serial:///dev/ttyUSB0?baudrate=115200``, ``socket://host:port`` (a
 serial-over-TCP bridge or the emulator's TCP port) and ``sim:`` (starts the
 emulator in-process on a pty and connects the real driver to it;
-``sim:?card=mainland`` starts with that demo card on the reader).
+``sim:?card=mainland`` starts with that demo card on the reader, ``sim:?cards=FILE``
+loads other cards).
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 from hardware.idcard.driver import IdCardReader
 from hardware.idcard.frame import IdCardError
 from hardware.idcard.identity import Identity
+from hardware.serialport import port_address
+from hardware.urls import DeviceKind, DeviceUrl, open_device, register
 
 BAUDRATES = (115200, 57600, 38400, 19200, 9600)
 
@@ -20,25 +21,28 @@ __all__ = ["IdCardReader", "IdCardError", "Identity", "from_url"]
 
 
 def from_url(url: str, **options) -> IdCardReader:
-    parts = urlsplit(url)
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    if parts.scheme == "none":
-        raise IdCardError(f"no ID card reader is configured ([devices] idcard = \"{url}\")")
-    if parts.scheme == "sim":
-        from hardware.idcard.emulator import IdCardEmulator, load_cards
-        emulator = IdCardEmulator(load_cards(query["cards"]) if "cards" in query else None).start()
-        if "card" in query:
-            emulator.place(query["card"])
-        return IdCardReader(url, emulator.link.driver_address, emulator=emulator, **options)
-    if parts.scheme == "serial" and parts.path:
-        try:
-            baudrate = int(query.get("baudrate", "115200"))
-        except ValueError:
-            baudrate = 0
-        if baudrate not in BAUDRATES:
-            raise IdCardError(f"{url}: baudrate must be one of {', '.join(map(str, BAUDRATES))}")
-        return IdCardReader(url, parts.path, baudrate=baudrate, **options)
-    if parts.scheme == "socket" and parts.hostname and parts.port:
-        return IdCardReader(url, f"socket://{parts.hostname}:{parts.port}", **options)
-    raise IdCardError(f"unsupported ID card reader URL {url!r}: use serial:///dev/ttyUSB0?baudrate=115200, "
-                      "socket://HOST:PORT or sim:")
+    """`open_device("idcard", url)`: options go to IdCardReader."""
+    return open_device("idcard", url, **options)
+
+
+def _line(url: DeviceUrl, **options) -> IdCardReader:
+    address = port_address(url)
+    baudrate = url.number("baudrate", 115200, whole=True, choices=BAUDRATES) if url.scheme == "serial" else 115200
+    return IdCardReader(url.text, address, baudrate=baudrate, **options)
+
+
+def _sim(url: DeviceUrl, **options) -> IdCardReader:
+    from hardware.idcard.emulator import IdCardEmulator, load_cards
+    emulator = IdCardEmulator(load_cards(url.query["cards"]) if "cards" in url.query else None).start()
+    try:
+        if "card" in url.query:
+            emulator.place(url.query["card"])
+    except IdCardError:
+        emulator.stop()
+        raise
+    return IdCardReader(url.text, emulator.link.driver_address, emulator=emulator, **options)
+
+
+register(DeviceKind("idcard", "ID card reader", IdCardError,
+                    ("serial:///dev/ttyUSB0?baudrate=115200", "socket://HOST:PORT", "sim:")),
+         {"serial": _line, "socket": _line, "sim": _sim})

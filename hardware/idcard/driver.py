@@ -11,21 +11,17 @@ itself when the reader comes back.
 from __future__ import annotations
 
 import logging
-import termios
 import threading
 import time
 from typing import Any
 
-import serial
-
 from hardware.idcard import frame
 from hardware.idcard.frame import Decoder, FrameError, IdCardError, StatusError
 from hardware.idcard.identity import PHOTO_SIZE, TEXT_SIZE, Identity, parse_text
-from hardware.model import Device, Health, Status
+from hardware.model import Health, Status
+from hardware.serialport import PORT_ERRORS, SerialDevice
 
 SLICE = 0.02  # one port read waits at most this long, so deadlines are kept closely
-# what pyserial lets through when a port vanishes: termios.error is not an OSError
-PORT_ERRORS = (serial.SerialException, OSError, termios.error)
 log = logging.getLogger(__name__)
 
 
@@ -49,8 +45,10 @@ class NoCard(IdCardError):
     pass
 
 
-class IdCardReader(Device):
+class IdCardReader(SerialDevice):
     kind = "idcard"
+    noun = "ID card reader"
+    offline_error = ReaderOffline
     # host timeouts seen in practice (reference: find/select 100 ms, read 2 s, fingerprint 3 s)
     timeouts = {frame.FIND: 0.1, frame.SELECT: 0.1, frame.READ: 2.0, frame.READ_FP: 3.0,
                 frame.READ_ADDRESS: 0.5, frame.RESET: 0.5, frame.SAM_STATUS: 0.5, frame.SAM_ID: 0.5}
@@ -58,14 +56,10 @@ class IdCardReader(Device):
     def __init__(self, url: str, port_url: str, baudrate: int = 115200,
                  poll_interval: float = POLL_INTERVAL, fingerprint: bool = False, emulator: Any = None,
                  timeouts: dict[tuple[int, int], float] | None = None) -> None:
-        super().__init__(url)
+        super().__init__(url, port_url, baudrate, timeout=SLICE, write_timeout=1.0, emulator=emulator)
         self.timeouts = {**self.timeouts, **(timeouts or {})}
-        self.port_url = port_url
-        self.baudrate = baudrate
         self.poll_interval = poll_interval
         self.fingerprint = fingerprint
-        self.emulator = emulator          # set for sim: URLs; stopped on close
-        self._port: serial.SerialBase | None = None
         self._io = threading.Lock()
         self._card_in_field = False       # a card was read (or failed) and has not left yet
 
@@ -76,35 +70,9 @@ class IdCardReader(Device):
 
     def _close(self) -> None:
         with self._io:
-            self._drop_port()
-        if self.emulator is not None:
-            self.emulator.stop()
+            super()._close()
 
-    def _enable(self) -> None:
-        self._start_watcher(self._poll_loop, "idcard-poll")
-
-    def _disable(self) -> None:
-        self._stop_watcher()
-
-    # the port ---------------------------------------------------------------
-    def _port_or_raise(self) -> serial.SerialBase:
-        if self._port is None:
-            try:
-                self._port = serial.serial_for_url(self.port_url, baudrate=self.baudrate, timeout=SLICE,
-                                                   write_timeout=1.0)
-            except (serial.SerialException, OSError, ValueError):
-                raise ReaderOffline(f"no ID card reader at {self.port_url}: check its cable "
-                                    "and power") from None
-        return self._port
-
-    def _drop_port(self) -> None:
-        port, self._port = self._port, None
-        if port is not None:
-            try:
-                port.close()
-            except PORT_ERRORS:
-                pass
-
+    # the wire ---------------------------------------------------------------
     def transact(self, command: tuple[int, int], data: bytes = b"",
                  timeout: float | None = None) -> frame.Frame:
         """Send one request and return its answer frame (SW3 not checked yet)."""
@@ -204,7 +172,7 @@ class IdCardReader(Device):
         return status
 
     # polling -------------------------------------------------------------------
-    def _poll_loop(self) -> None:
+    def _watch(self) -> None:
         while not self._stop.is_set():
             try:
                 self.poll_once()

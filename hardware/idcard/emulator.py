@@ -4,30 +4,27 @@ Product code: `sim:` URLs, the demo and the admin self-test use it, and so do
 the tests. Cards come from a JSON file (default: the fictional demo cards in
 assets/seed/idcards.json) or the command line. Faults switch while it runs,
 through the Python API (`set_fault`, `place`, `remove`, `gone`, `back`) or
-through line commands on stdin for `kiosk emulate idcard` (see HELP).
+through command lines (`command`, see HELP) that `kiosk emulate idcard` reads on stdin.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import json
-import signal
-import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from hardware import DEMO_SEED
 from hardware.idcard import frame
 from hardware.idcard.frame import ChecksumError, Decoder, IdCardError, answer
 from hardware.idcard.identity import (CardType, Gender, Identity, PHOTO_SIZE, TEXT_SIZE,
                                       encode_text, from_dict)
-from hardware.idcard.links import make_link
-from hardware.console import serve_commands
+from hardware.links import LinkEmulator, make_link
 
-SEED_CARDS = Path(__file__).resolve().parents[2] / "assets" / "seed" / "idcards.json"
+SEED_CARDS = DEMO_SEED / "idcards.json"
 FAULTS = ("none", "nocard", "slow", "checksum", "garbage", "sw3", "removed-midread")
 # line noise: a lone partial preamble and a false start whose length is impossible
 NOISE = b"\x00\xff\xaa\xaa\x13\xaa\xaa\xaa\x96\x69\xff\xff\x42"
@@ -123,12 +120,14 @@ def load_cards(path: str | Path = SEED_CARDS) -> dict[str, EmulatedCard]:
     return {card.key: card for card in cards}
 
 
-class IdCardEmulator:
+class IdCardEmulator(LinkEmulator):
+    name = "idcard"
+
     def __init__(self, cards: dict[str, EmulatedCard] | None = None, transport: str = "pty",
                  port: int = 0, baudrate: int = 115200, pace: bool = True,
                  slow_delay: float = 3.0) -> None:
+        super().__init__(make_link(transport, "idcard", port, baudrate, pace))
         self.cards = load_cards() if cards is None else dict(cards)
-        self.link = make_link(transport, "idcard", port, baudrate, pace)
         self.slow_delay = slow_delay
         self.fault, self.fault_sw3 = "none", 0
         self.card: EmulatedCard | None = None
@@ -138,28 +137,13 @@ class IdCardEmulator:
         self._fault_changed = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
-        self._stop = threading.Event()
         self._want_open = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """The device URL a driver connects to."""
-        return self.link.url
 
     # control (any thread) ---------------------------------------------------
-    def start(self) -> "IdCardEmulator":
-        self.link.open()
-        self._thread = threading.Thread(target=self._serve, name="idcard-emulator", daemon=True)
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         self._stop.set()
-        self._fault_changed.set()
-        if self._thread and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
-        self.link.remove()
+        self._fault_changed.set()  # an answer held back by `fault slow` is dropped at once
+        super().stop()
 
     def place(self, which: str | EmulatedCard) -> EmulatedCard:
         card = which if isinstance(which, EmulatedCard) else self._find_card(which)
@@ -309,44 +293,3 @@ class IdCardEmulator:
             ok = card and self.card_state in ("selected", "read")
             return answer(frame.NO_CONTENT if ok else 0x41)
         return answer(0x21)
-
-
-# `kiosk emulate idcard` ----------------------------------------------------------
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = "while it runs, stdin takes these " + HELP
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--pty", action="store_true", help="serve on a pty (default); prints its path")
-    where.add_argument("--tcp", type=int, metavar="PORT", help="serve on TCP 127.0.0.1:PORT (0: any free port)")
-    parser.add_argument("--cards", metavar="FILE", help=f"JSON list of cards (default: {SEED_CARDS.name})")
-    parser.add_argument("--card", action="append", default=[], metavar="SPEC",
-                        help="add a card: a JSON object, or NAME:IDNUMBER (repeatable)")
-    parser.add_argument("--place", metavar="KEY", help="start with this card on the reader")
-    parser.add_argument("--baudrate", type=int, default=115200, help="line speed to pace answers at")
-    parser.add_argument("--no-pace", action="store_true", help="send answers as fast as possible")
-    parser.add_argument("--slow-delay", type=float, default=3.0, metavar="S",
-                        help="how late answers come under `fault slow` (default 3 s)")
-
-
-def run(args: argparse.Namespace) -> int:
-    try:
-        cards = load_cards(args.cards or SEED_CARDS)
-        for spec in args.card:
-            card = card_from_spec(spec)
-            cards[card.key] = card
-        emulator = IdCardEmulator(cards, "tcp" if args.tcp is not None else "pty", args.tcp or 0,
-                                  args.baudrate, not args.no_pace, args.slow_delay).start()
-        if args.place:
-            emulator.place(args.place)
-    except (IdCardError, OSError) as e:
-        print(f"kiosk emulate idcard: {e}", file=sys.stderr)
-        return 2
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so `finally` removes the pty link
-    print(f"ID card reader emulator ready: {emulator.url}", flush=True)
-    print("type help for commands", flush=True)
-    try:
-        serve_commands(emulator.command, (IdCardError,))
-    finally:
-        emulator.stop()
-    return 0

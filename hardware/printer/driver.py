@@ -12,23 +12,24 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Mapping
 from dataclasses import replace
-from urllib.parse import parse_qsl, urlsplit
 
 from hardware.model import Device, Health, Paper, Status
 from hardware.printer.errors import (CoverOpen, PaperOut, PrinterError, PrinterNoAnswer,
                                      PrinterOffline, PrinterUnavailable)
 from hardware.printer.receipt import PrintOptions, Receipt
+from hardware.urls import DeviceUrl, device_kind
 
 log = logging.getLogger(__name__)
 
 DLE_EOT = b"\x10\x04"
-SCHEMES = ("usb", "serial", "tcp", "file")
+TRANSPORTS = ("usb", "serial", "tcp", "file")  # the URL schemes; sim: is one of them underneath
 OPTION_KEYS = {"width", "encoding", "chinese", "qr", "qr_size", "timeout", "baudrate"}
 REFUSING = (Health.ERROR, Health.OFFLINE, Health.ABSENT)
 
 
-def parse_options(query: dict[str, str], base: PrintOptions | None = None) -> PrintOptions:
+def parse_options(query: Mapping[str, str], base: PrintOptions | None = None) -> PrintOptions:
     """Printer settings from a device URL's query, e.g. ``?width=58&encoding=gbk&chinese=off``."""
     unknown = sorted(set(query) - OPTION_KEYS)
     if unknown:
@@ -58,14 +59,14 @@ def parse_options(query: dict[str, str], base: PrintOptions | None = None) -> Pr
 class ReceiptPrinter(Device):
     kind = "printer"
 
-    def __init__(self, url: str, options: PrintOptions | None = None, timeout: float = 1.0) -> None:
-        super().__init__(url)
-        parts = urlsplit(url)
-        if parts.scheme not in SCHEMES:
-            raise PrinterError(f"printer URL must start with {', '.join(s + '://' for s in SCHEMES)} "
-                               f"or sim: (got {url!r})")
+    def __init__(self, url: str | DeviceUrl, options: PrintOptions | None = None,
+                 timeout: float = 1.0) -> None:
+        parts = url if isinstance(url, DeviceUrl) else DeviceUrl.parse(url)
+        super().__init__(parts.text)
+        if parts.scheme not in TRANSPORTS:
+            raise device_kind(self.kind).unsupported(parts.text)
         self._parts = parts
-        query = dict(parse_qsl(parts.query))
+        query = parts.query
         self.options = parse_options(query, options)
         try:
             self.timeout = float(query.get("timeout", timeout))
@@ -90,7 +91,7 @@ class ReceiptPrinter(Device):
         p = self._parts
         try:
             if p.scheme == "tcp":
-                printer = Network(p.hostname or "", p.port or 9100, timeout=max(self.timeout, 2.0))
+                printer = Network(p.host, p.port or 9100, timeout=max(self.timeout, 2.0))
             elif p.scheme == "serial":
                 printer = Serial(p.path, baudrate=self._baudrate, timeout=self.timeout, dsrdtr=False)
             elif p.scheme == "file":

@@ -3,34 +3,34 @@
 It listens on TCP and/or a pty, reads the ESC/POS stream like a printer
 (hardware.printer.stream), answers DLE EOT 1/2/4 from its current state, keeps
 every job and renders each to a PNG preview. Faults can be switched while it
-runs, from Python (``set_fault``) or from stdin lines under ``kiosk emulate printer``.
-Job contents are kept in memory only; PNGs are written only to an ``--out`` folder.
+runs, from Python (``set_fault``) or by command lines (``command``) that
+``kiosk emulate printer`` reads on stdin. Job contents are kept in memory only.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import select
 import socket
 import threading
 import tty
-from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from hardware.printer.receipt import ENCODINGS, PAPERS
+from hardware.printer.receipt import PAPERS
 from hardware.printer.stream import Job, StatusRequest, StreamParser
-from hardware.console import serve_commands
+
+if TYPE_CHECKING:
+    from hardware.printer.preview import Fonts
 
 FAULTS = ("paper-low", "paper-out", "cover-open", "offline", "no-answer")
+HELP = ("commands: <fault> on|off (faults: " + ", ".join(FAULTS) + "), clear, status, jobs, "
+        "help, quit")
 
 
 class PrinterEmulator:
-    def __init__(self, width: int = 80, encoding: str = "gb18030", chinese_mode: bool = True,
-                 out_dir: str | Path | None = None) -> None:
+    def __init__(self, width: int = 80, encoding: str = "gb18030", chinese_mode: bool = True) -> None:
         self.width, self.encoding, self.chinese_mode = width, encoding, chinese_mode
         self.dots = PAPERS[width].dots
-        self.out_dir = Path(out_dir) if out_dir else None
         self.jobs: list[Job] = []
         self.faults: set[str] = set()
         self.listeners: list[Callable[[Job], None]] = []
@@ -87,9 +87,6 @@ class PrinterEmulator:
             job.faults = frozenset(self.faults)
             self.jobs.append(job)
             self._lock.notify_all()
-        if self.out_dir:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            (self.out_dir / f"job-{job.number:04d}.png").write_bytes(self.png(job))
         for listener in list(self.listeners):
             listener(job)
 
@@ -97,9 +94,27 @@ class PrinterEmulator:
         with self._lock:
             return self._lock.wait_for(lambda: len(self.jobs) >= count, timeout)
 
-    def png(self, job: Job) -> bytes:
+    def png(self, job: Job, fonts: Fonts) -> bytes:
+        """The job as this printer's paper would show it, its text drawn in `fonts`."""
         from hardware.printer.preview import render_png
-        return render_png(job, self.dots)
+        return render_png(job, self.dots, fonts)
+
+    def command(self, line: str) -> str:
+        """One command line (see HELP) from `kiosk emulate printer`; returns the reply."""
+        words = line.split()
+        if not words:
+            return ""
+        if words[0] == "clear":
+            self.clear_faults()
+            return "faults: none"
+        if words[0] == "status":
+            return "faults: " + (", ".join(sorted(self.faults)) or "none")
+        if words[0] == "jobs":
+            return f"jobs: {len(self.jobs)}"
+        if words[0] in FAULTS and len(words) <= 2 and (len(words) == 1 or words[1] in ("on", "off")):
+            self.set_fault(words[0], len(words) == 1 or words[1] == "on")
+            return "faults: " + (", ".join(sorted(self.faults)) or "none")
+        return HELP
 
     # transports -----------------------------------------------------------------
     @property
@@ -189,68 +204,3 @@ class PrinterEmulator:
             answer = self.handle(parser, data)
             if answer:
                 os.write(master, answer)
-
-
-# `kiosk emulate printer` ------------------------------------------------------------
-HELP = ("commands: <fault> on|off (faults: " + ", ".join(FAULTS) + "), clear, status, jobs, "
-        "help, quit")
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--tcp", type=int, metavar="PORT", default=None,
-                        help="listen on this TCP port (0 = any free port; default 9100 without --pty)")
-    parser.add_argument("--pty", action="store_true", help="also offer a pty (a serial port)")
-    parser.add_argument("--width", type=int, choices=(58, 80), default=80, help="paper width in mm")
-    parser.add_argument("--encoding", choices=ENCODINGS, default="gb18030")
-    parser.add_argument("--chinese-mode", choices=("on", "off"), default="on",
-                        help="Chinese mode at power-on (FS & / FS . switch it)")
-    parser.add_argument("--out", metavar="DIR", help="write each job's PNG preview here")
-    parser.add_argument("--fault", action="append", default=[], choices=FAULTS,
-                        help="start with this fault on (repeatable)")
-
-
-def command(emulator: PrinterEmulator, line: str) -> str | None:
-    """One stdin command; returns the reply, or None to quit."""
-    words = line.split()
-    if not words:
-        return ""
-    if words[0] in ("quit", "exit"):
-        return None
-    if words[0] == "clear":
-        emulator.clear_faults()
-        return "faults: none"
-    if words[0] == "status":
-        return "faults: " + (", ".join(sorted(emulator.faults)) or "none")
-    if words[0] == "jobs":
-        return f"jobs: {len(emulator.jobs)}"
-    if words[0] in FAULTS and len(words) <= 2 and (len(words) == 1 or words[1] in ("on", "off")):
-        emulator.set_fault(words[0], len(words) == 1 or words[1] == "on")
-        return "faults: " + (", ".join(sorted(emulator.faults)) or "none")
-    return HELP
-
-
-def run(args: argparse.Namespace) -> int:
-    from kiosk.errors import KioskError
-    emulator = PrinterEmulator(args.width, args.encoding, args.chinese_mode == "on", args.out)
-    for fault in args.fault:
-        emulator.set_fault(fault)
-    emulator.listeners.append(lambda job: print(
-        f"job {job.number}: {len(job.lines)} text lines, {len(job.qr_codes)} QR, "
-        f"{len(job.barcodes)} barcodes" + (f" -> {args.out}/job-{job.number:04d}.png" if args.out else ""),
-        flush=True))
-    try:
-        if args.tcp is not None or not args.pty:
-            print(f"printer emulator: {emulator.start_tcp(args.host, 9100 if args.tcp is None else args.tcp)}",
-                  flush=True)
-        if args.pty:
-            print(f"printer emulator: serial://{emulator.start_pty()}", flush=True)
-    except OSError as e:
-        emulator.stop()
-        raise KioskError(f"cannot start the printer emulator: {e.strerror or e}") from None
-    print(HELP, flush=True)
-    try:
-        serve_commands(lambda line: command(emulator, line))
-    finally:
-        emulator.stop()
-    return 0

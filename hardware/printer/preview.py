@@ -4,13 +4,16 @@ Text is laid out in the printer's character cells (12 dots per half-width
 column, 24 per full-width character, times the magnification) and wraps at the
 paper edge as a printer does, so a line that is too long shows as one.
 QR codes are drawn from the stored data with `qrcode`, barcodes from their data
-with python-barcode's CODE128 encoder, raster images as received.
+with python-barcode's CODE128 encoder, raster images as received. Text is drawn in
+the fonts the caller passes (the terminal's: kiosk.fonts).
 """
 
 from __future__ import annotations
 
 import io
 from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
 
 import barcode as barcodes
 import qrcode
@@ -26,23 +29,30 @@ _QR_LEVELS = {"L": qrcode.constants.ERROR_CORRECT_L, "M": qrcode.constants.ERROR
               "Q": qrcode.constants.ERROR_CORRECT_Q, "H": qrcode.constants.ERROR_CORRECT_H}
 
 
-@lru_cache(maxsize=None)
-def _fonts():
-    from kiosk.fonts import find_cjk_font
-    return find_cjk_font()
+class Fonts(Protocol):
+    """A regular and a bold font file that cover Chinese (kiosk.fonts.FontPair is one)."""
+
+    @property
+    def regular(self) -> Path: ...
+
+    @property
+    def bold(self) -> Path: ...
 
 
 @lru_cache(maxsize=16)
-def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
-    pair = _fonts()
-    return ImageFont.truetype(str(pair.bold if bold else pair.regular), size)
+def _face(path: Path, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(path), size)
+
+
+def _font(fonts: Fonts, bold: bool, size: int) -> ImageFont.FreeTypeFont:
+    return _face(fonts.bold if bold else fonts.regular, size)
 
 
 def _x(align: int, width: int, dots: int) -> int:
     return {0: 0, 1: (dots - width) // 2, 2: dots - width}.get(align, 0)
 
 
-def _text(line: TextLine, dots: int) -> Image.Image:
+def _text(line: TextLine, dots: int, fonts: Fonts) -> Image.Image:
     # place every character in its cell; break into rows where the paper ends
     rows: list[list[tuple]] = [[]]
     used = 0
@@ -62,7 +72,7 @@ def _text(line: TextLine, dots: int) -> Image.Image:
     for row, height in zip(rows, heights):
         x = _x(line.align, sum(cell for _, cell, _ in row), dots)
         for ch, cell, style in row:
-            font = _font(style.bold, 24 * style.height)
+            font = _font(fonts, style.bold, 24 * style.height)
             glyph = font.getlength(ch)
             # baseline at 88 % of the character cell: CJK faces have a 12 % descent
             baseline = top + height - (LINE - 24) - round(24 * style.height * 0.12)
@@ -72,7 +82,7 @@ def _text(line: TextLine, dots: int) -> Image.Image:
     return image
 
 
-def _qr(block: QrCode, dots: int) -> Image.Image:
+def _qr(block: QrCode, dots: int, fonts: Fonts) -> Image.Image:
     try:
         code = qrcode.QRCode(box_size=max(1, block.module), border=0,
                              error_correction=_QR_LEVELS[block.level])
@@ -80,7 +90,7 @@ def _qr(block: QrCode, dots: int) -> Image.Image:
         code.make(fit=True)
         symbol = code.make_image().get_image().convert("L")
     except (ValueError, qrcode.exceptions.DataOverflowError):
-        return _note("[QR code: data too long for any QR version]", dots)
+        return _note("[QR code: data too long for any QR version]", dots, fonts)
     image = Image.new("L", (dots, symbol.height + 2 * LINE), 255)
     image.paste(symbol, (max(0, _x(block.align, symbol.width, dots)), LINE))
     return image
@@ -96,13 +106,13 @@ def _raster(block: Raster, dots: int) -> Image.Image:
     return image
 
 
-def _barcode(block: Barcode, dots: int) -> Image.Image:
+def _barcode(block: Barcode, dots: int, fonts: Fonts) -> Image.Image:
     try:
         modules = barcodes.get("code128", block.data).build()[0] if block.kind == 73 else None
     except Exception:  # python-barcode raises assorted errors on odd data
         modules = None
     if not modules:
-        return _note(f"[barcode type {block.kind}: {block.data}]", dots)
+        return _note(f"[barcode type {block.kind}: {block.data}]", dots, fonts)
     unit = max(1, block.module)
     height = max(1, block.height)
     hri = 30 if block.hri in (1, 2, 3) else 0
@@ -113,30 +123,30 @@ def _barcode(block: Barcode, dots: int) -> Image.Image:
         if bit == "1":
             draw.rectangle([x0 + k * unit, 0, x0 + (k + 1) * unit - 1, height - 1], fill=0)
     if hri:
-        font = _font(False, 24)
+        font = _font(fonts, False, 24)
         draw.text(((dots - font.getlength(block.data)) / 2, height + 4), block.data,
                   font=font, fill=0)
     return image
 
 
-def _note(text: str, dots: int) -> Image.Image:
+def _note(text: str, dots: int, fonts: Fonts) -> Image.Image:
     image = Image.new("L", (dots, LINE), 255)
-    ImageDraw.Draw(image).text((0, 4), text[:60], font=_font(False, 20), fill=0)
+    ImageDraw.Draw(image).text((0, 4), text[:60], font=_font(fonts, False, 20), fill=0)
     return image
 
 
-def render(job: Job, dots: int) -> Image.Image:
+def render(job: Job, dots: int, fonts: Fonts) -> Image.Image:
     """The job as printed on paper `dots` wide (384 for 58 mm, 576 for 80 mm)."""
     parts: list[Image.Image] = []
     for block in job.blocks:
         if isinstance(block, TextLine):
-            parts.append(_text(block, dots))
+            parts.append(_text(block, dots, fonts))
         elif isinstance(block, QrCode):
-            parts.append(_qr(block, dots))
+            parts.append(_qr(block, dots, fonts))
         elif isinstance(block, Raster):
             parts.append(_raster(block, dots))
         elif isinstance(block, Barcode):
-            parts.append(_barcode(block, dots))
+            parts.append(_barcode(block, dots, fonts))
         elif isinstance(block, Feed) and block.dots:
             parts.append(Image.new("L", (dots, min(block.dots, 2000)), 255))
     height = sum(p.height for p in parts) + 2 * MARGIN
@@ -148,7 +158,7 @@ def render(job: Job, dots: int) -> Image.Image:
     return paper
 
 
-def render_png(job: Job, dots: int) -> bytes:
+def render_png(job: Job, dots: int, fonts: Fonts) -> bytes:
     out = io.BytesIO()
-    render(job, dots).save(out, format="PNG")
+    render(job, dots, fonts).save(out, format="PNG")
     return out.getvalue()

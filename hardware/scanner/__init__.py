@@ -8,41 +8,37 @@ driver connects).
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 from hardware.model import Device
 from hardware.scanner.driver import ScannerOffline, SerialScanner, WedgeScanner
 from hardware.scanner.lines import ScanError
+from hardware.serialport import port_address
+from hardware.urls import DeviceKind, DeviceUrl, open_device, register
 
 __all__ = ["SerialScanner", "WedgeScanner", "ScanError", "ScannerOffline", "from_url"]
 
 
-def _number(query: dict[str, str], name: str, default: float, url: str) -> float:
-    try:
-        value = float(query.get(name, default))
-    except ValueError:
-        value = -1
-    if value <= 0:
-        raise ScanError(f"{url}: {name} must be a positive number")
-    return value
-
-
 def from_url(url: str) -> Device:
-    parts = urlsplit(url)
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    if parts.scheme == "none":
-        raise ScanError(f"no scanner is configured ([devices] scanner = \"{url}\")")
-    if parts.scheme == "hid":
-        return WedgeScanner(url, _number(query, "gap_ms", 30, url) / 1000,
-                            int(_number(query, "min_length", 4, url)))
-    if parts.scheme == "sim":
-        from hardware.scanner.emulator import ScannerEmulator
-        codes = [c for c in query.get("codes", "").split(",") if c]
-        emulator = ScannerEmulator(initial=codes).start()
-        return SerialScanner(url, emulator.link.driver_address, emulator=emulator)
-    if parts.scheme == "serial" and parts.path:
-        return SerialScanner(url, parts.path, int(_number(query, "baudrate", 9600, url)))
-    if parts.scheme == "socket" and parts.hostname and parts.port:
-        return SerialScanner(url, f"socket://{parts.hostname}:{parts.port}")
-    raise ScanError(f"unsupported scanner URL {url!r}: use serial:///dev/ttyACM0, socket://HOST:PORT, "
-                    "hid: or sim:")
+    """`open_device("scanner", url)`."""
+    return open_device("scanner", url)
+
+
+def _line(url: DeviceUrl) -> SerialScanner:
+    address = port_address(url)
+    baudrate = url.number("baudrate", 9600, whole=True) if url.scheme == "serial" else 9600
+    return SerialScanner(url.text, address, baudrate)
+
+
+def _wedge(url: DeviceUrl) -> WedgeScanner:
+    return WedgeScanner(url.text, url.number("gap_ms", 30) / 1000, url.number("min_length", 4, whole=True))
+
+
+def _sim(url: DeviceUrl) -> SerialScanner:
+    from hardware.scanner.emulator import ScannerEmulator
+    codes = [c for c in url.query.get("codes", "").split(",") if c]
+    emulator = ScannerEmulator(initial=codes).start()
+    return SerialScanner(url.text, emulator.link.driver_address, emulator=emulator)
+
+
+register(DeviceKind("scanner", "scanner", ScanError,
+                    ("serial:///dev/ttyACM0", "socket://HOST:PORT", "hid:", "sim:")),
+         {"serial": _line, "socket": _line, "hid": _wedge, "sim": _sim})

@@ -2,87 +2,57 @@
 
 from __future__ import annotations
 
-import termios
 from typing import Any, Callable
-
-import serial
 
 from hardware.model import Device, Health, Status
 from hardware.scanner.lines import LineSplitter, ScanError
 from hardware.scanner.wedge import KeyBurst
+from hardware.serialport import PORT_ERRORS, SerialDevice
 
 
 class ScannerOffline(ScanError):
     pass
 
 
-class SerialScanner(Device):
+class SerialScanner(SerialDevice):
     """Reads line-terminated codes on its own thread; reopens the port when it comes back."""
 
     kind = "scanner"
+    noun = "scanner"
+    offline_error = ScannerOffline
 
     def __init__(self, url: str, port_url: str, baudrate: int = 9600, retry_interval: float = 0.3,
                  emulator: Any = None) -> None:
-        super().__init__(url)
-        self.port_url, self.baudrate = port_url, baudrate
+        super().__init__(url, port_url, baudrate, timeout=0.1, emulator=emulator)
         self.retry_interval = retry_interval
-        self.emulator = emulator  # set for sim: URLs; stopped on close
-        self._port: serial.SerialBase | None = None
 
     def _open(self) -> None:
-        self._connect()
+        self._port_or_raise()
         self.set_status(Status(Health.OK, "ready"))
         if self.emulator is not None:
             self.emulator.driver_connected()
 
-    def _close(self) -> None:
-        self._drop()
-        if self.emulator is not None:
-            self.emulator.stop()
-
-    def _enable(self) -> None:
-        self._start_watcher(self._read_loop, "scanner-read")
-
-    def _disable(self) -> None:
-        self._stop_watcher()
-
-    def _connect(self) -> serial.SerialBase:
-        if self._port is None:
-            try:
-                self._port = serial.serial_for_url(self.port_url, baudrate=self.baudrate, timeout=0.1)
-            except (serial.SerialException, OSError, ValueError):
-                raise ScannerOffline(f"no scanner at {self.port_url}: check its cable and power") from None
-        return self._port
-
-    def _drop(self) -> None:
-        port, self._port = self._port, None
-        if port is not None:
-            try:
-                port.close()
-            except (serial.SerialException, OSError, termios.error):
-                pass
-
     def check_health(self) -> Status:
         try:
-            self._connect()
+            self._port_or_raise()
             status = Status(Health.OK, "ready")
         except ScannerOffline as e:
             status = Status(Health.OFFLINE, str(e))
         self.set_status(status)
         return status
 
-    def _read_loop(self) -> None:
+    def _watch(self) -> None:
         lines = LineSplitter()
         while not self._stop.is_set():
             try:
-                port = self._connect()
+                port = self._port_or_raise()
                 data = port.read(max(1, port.in_waiting))
             except ScannerOffline as e:
                 self.set_status(Status(Health.OFFLINE, str(e)))
                 self._stop.wait(self.retry_interval)
                 continue
-            except (serial.SerialException, OSError, termios.error):  # termios.error is no OSError
-                self._drop()
+            except PORT_ERRORS:
+                self._drop_port()
                 lines = LineSplitter()  # half a code from before the drop is not a code
                 self.count("errors")
                 self.set_status(Status(Health.OFFLINE, f"the scanner at {self.port_url} went away "

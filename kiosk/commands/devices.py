@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from contextlib import contextmanager
 
 from kiosk.errors import KioskError
 
@@ -28,20 +29,30 @@ def format_line(d: dict) -> str:
     return line
 
 
-def run(args: argparse.Namespace) -> int:
+@contextmanager
+def configured_devices(args: argparse.Namespace):
+    """(settings, hub): --config loaded, --timeout checked, every configured device opening on its
+    own thread; the hub is closed after. Shared with `kiosk selftest`."""
     from kiosk import config
-    from kiosk.devices import PROBLEMS, DeviceHub
+    from kiosk.devices import DeviceHub
 
     if not 0 < args.timeout <= 120:
         raise KioskError("--timeout: must be a number of seconds from 0 to 120")
     settings = config.load(args.config)
     hub = DeviceHub.from_settings(settings).start(check=False)
     try:
+        yield settings, hub
+    finally:
+        hub.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    from kiosk.devices import PROBLEMS
+
+    with configured_devices(args) as (settings, hub):
         # opening and the check run on each device's thread, one after the other
         hub.check_all(args.timeout)
         devices = hub.describe()
-    finally:
-        hub.close()
     ok = all(d["health"] not in {h.value for h in PROBLEMS} for d in devices.values())
     if args.json:
         print(json.dumps({"ok": ok, "config": settings.source, "devices": devices}, ensure_ascii=False))

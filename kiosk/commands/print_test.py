@@ -20,8 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hardware import open_device
     from hardware.model import DeviceError
-    from hardware.printer import from_url
     from hardware.printer.stream import StreamParser
     from hardware.printer.testpage import selftest_receipt
     from kiosk import config
@@ -30,17 +30,19 @@ def run(args: argparse.Namespace) -> int:
     url = args.printer or settings.devices.printer
     device = None
     try:
-        device = from_url(url, width=args.width)
+        device = open_device("printer", url, width=args.width)
         data = selftest_receipt(settings.terminal.name).encode(device.options)
         status = device.print_bytes(data)
         if args.preview:
+            from kiosk.fonts import find_cjk_font
+            fonts = find_cjk_font(settings.ui.font)
             emulator = device.emulator
             if emulator is not None and emulator.wait_for_jobs(1, 5.0):
-                png = emulator.png(emulator.jobs[-1])  # what the emulated printer received
+                png = emulator.png(emulator.jobs[-1], fonts)  # what the emulated printer received
             else:  # a real printer: render the bytes we sent
                 from hardware.printer.preview import render_png
                 job = StreamParser(device.options.encoding, True).feed(data)[0]
-                png = render_png(job, device.options.paper.dots)
+                png = render_png(job, device.options.paper.dots, fonts)
             try:
                 with open(args.preview, "wb") as f:
                     f.write(png)

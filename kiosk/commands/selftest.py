@@ -38,18 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk import config
-    from kiosk.devices import DeviceHub
-    from kiosk.errors import KioskError
+    from kiosk.commands.devices import configured_devices
 
-    if not 0 < args.timeout <= 120:
-        raise KioskError("--timeout: must be a number of seconds from 0 to 120")
-    settings = config.load(args.config)
-    hub = DeviceHub.from_settings(settings).start(check=False)
-    try:
+    with configured_devices(args) as (settings, hub):
         checks = device_checks(hub, settings, args.timeout)
-    finally:
-        hub.close()
     checks += hall_checks(settings)
     ok = all(c.result != FAIL for c in checks)
     if args.json:
@@ -70,7 +62,7 @@ def device_checks(hub, settings, timeout: float) -> list[Check]:
     checks = []
     for kind, status in statuses.items():
         url = hub.url(kind)
-        if url.startswith("none:"):
+        if not hub.configured(kind):
             checks.append(Check(kind, "health", WARNING, "not configured (none:), not tested"))
             continue
         result = OK if status.health is Health.OK else FAIL if status.health in PROBLEMS else WARNING
@@ -100,49 +92,52 @@ def _printer(hub, settings) -> Check:
 
 
 def _idcard(hub, settings) -> Check:
-    from hardware.model import DeviceError
-    from kiosk.privacy import mask_id_number
-
     def read(reader) -> str:
-        emulator = getattr(reader, "emulator", None)
-        if emulator is None:
-            raise DeviceError("the sim: reader has no emulator to place a card on")
+        emulator = _sim_part(reader, "emulator", "emulator to place a card on")
         emulator.place(next(iter(emulator.cards)))
         try:
             identity = reader.read_card(timeout=READ_TIMEOUT)
         finally:
             emulator.remove()
-        masked = mask_id_number(identity.id_number, settings.privacy.id_show_head, settings.privacy.id_show_tail)
-        identity.wipe()
-        return masked
-    try:
-        masked = hub.call("idcard", read, READ_TIMEOUT + 5)
-    except DeviceError as e:
-        return Check("idcard", "read", FAIL, f"reading the emulator's demo card: {e}")
-    return Check("idcard", "read", OK, f"read the emulator's demo card, ID number {masked}")
+        return _masked_and_wiped(identity, identity.id_number, settings)
+    return _demo_read(hub, "idcard", read, "ID number")
 
 
 def _card(hub, settings) -> Check:
-    from hardware.model import DeviceError
-    from kiosk.privacy import mask_id_number
-
     def read(reader) -> str:
-        card = getattr(reader, "virtual_card", None)
-        if card is None:
-            raise DeviceError("the sim: reader has no virtual card to insert")
+        card = _sim_part(reader, "virtual_card", "virtual card to insert")
         card.insert(next(name for name, p in card.profiles.items() if p.kind == "social_security"))
         try:
             record = reader.read(READ_TIMEOUT)
         finally:
             card.remove()
-        masked = mask_id_number(record.ssn, settings.privacy.id_show_head, settings.privacy.id_show_tail)
-        record.wipe()
-        return masked
+        return _masked_and_wiped(record, record.ssn, settings)
+    return _demo_read(hub, "card", read, "social security number")
+
+
+def _sim_part(reader, name: str, what: str):
+    from hardware.model import DeviceError
+    part = getattr(reader, name, None)
+    if part is None:
+        raise DeviceError(f"the sim: reader has no {what}")
+    return part
+
+
+def _masked_and_wiped(record, number: str, settings) -> str:
+    from kiosk.privacy import mask_id_number
+    masked = mask_id_number(number, settings.privacy.id_show_head, settings.privacy.id_show_tail)
+    record.wipe()
+    return masked
+
+
+def _demo_read(hub, kind: str, read, number_name: str) -> Check:
+    """Read the sim: emulator's demo card through the real driver; shows the masked number only."""
+    from hardware.model import DeviceError
     try:
-        masked = hub.call("card", read, READ_TIMEOUT + 5)
+        masked = hub.call(kind, read, READ_TIMEOUT + 5)
     except DeviceError as e:
-        return Check("card", "read", FAIL, f"reading the emulator's demo card: {e}")
-    return Check("card", "read", OK, f"read the emulator's demo card, social security number {masked}")
+        return Check(kind, "read", FAIL, f"reading the emulator's demo card: {e}")
+    return Check(kind, "read", OK, f"read the emulator's demo card, {number_name} {masked}")
 
 
 EXTRA_CHECKS = {"printer": _printer, "idcard": _idcard, "card": _card}

@@ -70,11 +70,18 @@ def test_none_and_bad_urls_are_reported_not_raised(hub_for):
         assert statuses["scanner"].health is Health.ABSENT
         assert "unsupported scanner URL" in statuses["scanner"].reason
         assert statuses["card"].health is Health.ABSENT
-        assert "unsupported device URL" in statuses["card"].reason
+        assert "unsupported card reader URL" in statuses["card"].reason
     with pytest.raises(DeviceError, match="not configured"):
         hub.call("idcard", lambda d: d.check_health(), 1)
     with pytest.raises(DeviceError, match="unsupported scanner URL"):
         hub.call("scanner", lambda d: d.check_health(), 5)
+
+
+def test_configured_is_every_kind_with_a_url_but_none(hub_for):
+    hub = hub_for({"idcard": "none:", "printer": "NONE:", "scanner": "hid:", "card": "bogus://x"})
+    assert {kind: hub.configured(kind) for kind in hub.kinds()} == \
+        {"idcard": False, "printer": False, "scanner": True, "card": True}
+    assert not hub_for({"idcard": "sim:"}).configured("printer")  # a kind the hub was not given
 
 
 def test_unknown_kind_is_refused():

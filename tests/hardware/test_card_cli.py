@@ -45,7 +45,7 @@ def test_read_card_json_is_masked_too(card_clean_slot):
     (["--device", "sim:", "--timeout", "0.5"], "no card in the reader"),
     (["--device", "pcsc:No Such Reader", "--timeout", "0.5"], "no smart card reader named like 'No Such Reader'"),
     (["--device", "sim:?card=nobody"], "no card named 'nobody'"),
-    (["--device", "usb:x"], "unsupported device URL"),
+    (["--device", "usb:x"], "unsupported card reader URL 'usb:x': use pcsc:, pcsc:READER NAME or sim:"),
     (["--device", "sim:", "--timeout", "-1"], "--timeout"),
 ])
 def test_read_card_failures_are_one_line(card_clean_slot, args, words):

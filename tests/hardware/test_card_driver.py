@@ -83,7 +83,7 @@ def test_no_personal_data_reaches_the_log(card_reader, card_virtual, caplog):
     card_virtual.insert("ouyang")
     record = card_reader.read(timeout=5)
     seed = SEED["ouyang"]
-    logged = caplog.text + repr(card_reader.describe())
+    logged = caplog.text + repr((card_reader.url, card_reader.status, card_reader.counters))
     assert record.ssn == seed["ssn"]
     assert seed["ssn"] not in logged and seed["holder"] not in logged
 

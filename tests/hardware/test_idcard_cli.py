@@ -138,7 +138,7 @@ def test_emulate_idcard_refuses_a_bad_card_file(tmp_path):
                    '"valid_from": "2020-01-01", "valid_to": "长期"}]', encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "kiosk.cli", "emulate", "idcard", "--cards", str(bad)],
                           capture_output=True, text=True, timeout=30, env=kiosk_env())
-    assert proc.returncode == 2 and "check character" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 1 and "check character" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_emulate_idcard_with_a_card_from_the_command_line():

@@ -90,7 +90,7 @@ def test_sim_url_runs_the_emulator_in_process():
         assert device.emulator is not None and device.options.width == 58
         device.print_receipt(_receipt())
         assert device.emulator.wait_for_jobs(1)
-        assert device.describe()["counters"]["prints"] == 1
+        assert device.counters["prints"] == 1
     finally:
         device.close()
     with pytest.raises(PrinterUnavailable):  # closing the device stopped its emulator
@@ -145,7 +145,7 @@ def test_device_file_prints_with_unknown_status(tmp_path):
     ("serial:///dev/does-not-exist", "cannot reach the printer"),
     ("usb://0x0416:0x5011", "cannot reach the printer"),
     ("usb://nonsense", "usb://0xVVVV:0xPPPP"),
-    ("lpt://x", "printer URL must start with"),
+    ("lpt://x", "unsupported printer URL 'lpt://x': use usb://0xVVVV:0xPPPP, "),
     ("tcp://127.0.0.1:9100?colour=red", "unknown printer setting"),
     ("tcp://127.0.0.1:9100?encoding=latin1", "printer encoding must be one of"),
     ("tcp://127.0.0.1:9100?width=70", "paper width must be 58 or 80"),

@@ -15,6 +15,7 @@ from hardware.printer.preview import render_png
 from hardware.printer.receipt import PrintOptions, Receipt
 from hardware.printer.stream import Job, StatusRequest, StreamParser
 from hardware.printer.testpage import TEST_BARCODE, TEST_QR, selftest_receipt
+from kiosk.fonts import find_cjk_font
 from tests_support import kiosk_env
 
 pytestmark = pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbar-tools not installed")
@@ -63,14 +64,14 @@ def test_preview_qr_decodes_with_zbar(printer_device, printer_emulator, tmp_path
     printer_device.print_receipt(selftest_receipt())
     assert printer_emulator.wait_for_jobs(1)
     png = tmp_path / "job.png"
-    png.write_bytes(printer_emulator.png(printer_emulator.jobs[0]))
+    png.write_bytes(printer_emulator.png(printer_emulator.jobs[0], find_cjk_font()))
     assert zbar(png) == TEST_QR
 
 
 def test_preview_of_58mm_paper(tmp_path):
     job, = StreamParser().feed(selftest_receipt().encode(PrintOptions(width=58)))
     png = tmp_path / "58.png"
-    png.write_bytes(render_png(job, 384))
+    png.write_bytes(render_png(job, 384, find_cjk_font()))
     from PIL import Image
     assert Image.open(png).width == 384 + 32  # the paper's dots plus the margin
     out = subprocess.run(["zbarimg", "--quiet", str(png)], capture_output=True, text=True, timeout=30)

@@ -1,8 +1,9 @@
-"""The device side of an emulated serial line: a pty (with a stable path) or a TCP port.
+"""The emulator's end of a serial line: a pty (with a stable path) or a TCP port.
 
 Both can vanish (`close`) and come back (`open`) at the same address, the way a
 USB-serial reader does behind a udev symlink, so a driver can reconnect to it.
-Shared by the ID card reader and scanner emulators.
+`LinkEmulator` is the base of the ID card reader and scanner emulators: one link,
+one thread serving it. The driver's end is hardware.serialport.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import select
 import socket
 import tempfile
+import threading
 import time
 import tty
 from pathlib import Path
@@ -183,3 +185,35 @@ def make_link(transport: str, name: str, port: int = 0, baudrate: int = 115200,
     if transport == "tcp":
         return TcpLink(port=port, baudrate=baudrate, pace=pace)
     raise ValueError(f"unknown transport {transport!r} (use pty or tcp)")
+
+
+class LinkEmulator:
+    """An emulated serial device: its link and the thread (`_serve`, until self._stop is set)
+    that alone touches the link's file descriptors."""
+
+    name = "device"
+
+    def __init__(self, link: PtyLink | TcpLink) -> None:
+        self.link = link
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """The device URL a driver connects to."""
+        return self.link.url
+
+    def start(self):
+        self.link.open()
+        self._thread = threading.Thread(target=self._serve, name=f"{self.name}-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self.link.remove()
+
+    def _serve(self) -> None:
+        raise NotImplementedError
