@@ -18,9 +18,10 @@ from kivy.uix.label import Label
 
 from kiosk.privacy import mask_phone
 from kiosk.receipts import application_receipt, progress_url
-from screens.hotline import CONTROL, flow_data, phone_problem, review_line, submit_and_wait
+from screens.flow import (CONTROL, TEXT_PROBLEM, FlowScreen, flow_data, phone_problem, review_line,
+                          submit_and_wait)
 from screens.identify import card_taken_away, current_identity, identify_then
-from screens.widgets import KioskScreen, app
+from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("apply.kv")))
 
@@ -43,7 +44,7 @@ def check_form(fields: dict) -> dict[str, str]:
     if problem:
         problems["phone"] = problem
     if CONTROL.search(notes):
-        problems["notes"] = "Please remove special characters from the text."
+        problems["notes"] = TEXT_PROBLEM
     elif len(notes) > 500:
         problems["notes"] = "The note is too long: at most 500 characters."
     return problems
@@ -73,7 +74,7 @@ def build_payload(data: dict, identity) -> dict:
 
 
 # screens ---------------------------------------------------------------------------------------
-class ApplyStartScreen(KioskScreen):
+class ApplyStartScreen(FlowScreen):
     who = StringProperty("")
 
     def on_pre_enter(self, *_):
@@ -84,6 +85,7 @@ class ApplyStartScreen(KioskScreen):
         identify_then("apply.item")
 
     def on_wiped(self) -> None:
+        super().on_wiped()
         self.who = ""
 
 
@@ -93,7 +95,7 @@ class ApplyItemRow(ButtonBehavior, Label):
     code = StringProperty("")
 
 
-class ApplyItemScreen(KioskScreen):
+class ApplyItemScreen(FlowScreen):
     status = StringProperty("")  # message id
     items = ListProperty([])
 
@@ -139,7 +141,7 @@ class ApplyItemScreen(KioskScreen):
         app().show("apply.form")
 
 
-class ApplyFormScreen(KioskScreen):
+class ApplyFormScreen(FlowScreen):
     item_name = StringProperty("")
     who = StringProperty("")
     FIELDS = ("address", "phone", "notes")
@@ -169,16 +171,14 @@ class ApplyFormScreen(KioskScreen):
             app().show("apply.review")
 
     def on_wiped(self) -> None:
+        super().on_wiped()
         self.who = self.item_name = ""
-        for name in self.FIELDS:
-            self.ids[name].clear()
 
 
-class ApplyReviewScreen(KioskScreen):
+class ApplyReviewScreen(FlowScreen):
     busy = BooleanProperty(False)
 
     def on_pre_enter(self, *_):
-        app().bind(on_device_event=self.on_device)
         identity, data = current_identity(), flow_data("apply")
         box = self.ids.lines
         box.clear_widgets()
@@ -194,10 +194,7 @@ class ApplyReviewScreen(KioskScreen):
         if data.get("notes"):
             box.add_widget(review_line("Note", data["notes"]))
 
-    def on_leave(self, *_):
-        app().unbind(on_device_event=self.on_device)
-
-    def on_device(self, _app, event) -> None:
+    def on_device(self, event) -> None:
         if card_taken_away(event) and not self.busy:
             app().end_session("card removed")
 
@@ -226,10 +223,11 @@ class ApplyReviewScreen(KioskScreen):
                                         "Please ask at a service window.")
 
     def on_wiped(self) -> None:
+        super().on_wiped()
         self.ids.lines.clear_widgets()
 
 
-class ApplyDoneScreen(KioskScreen):
+class ApplyDoneScreen(FlowScreen):
     number = StringProperty("")
     number_label = StringProperty("")
     message = StringProperty("")
@@ -260,8 +258,8 @@ class ApplyDoneScreen(KioskScreen):
         app().show("rating")
 
     def on_wiped(self) -> None:
+        super().on_wiped()
         self.number = self.message = ""
-        self.ids.receipt.clear()
 
 
 def screenshot_setup(kiosk_app, arg: str):

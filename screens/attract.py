@@ -11,7 +11,8 @@ from kivy.lang import Builder
 from kivy.properties import NumericProperty, StringProperty
 
 from kiosk import paths
-from screens.widgets import KioskScreen, app
+from screens.flow import FlowScreen
+from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("attract.kv")))
 
@@ -34,7 +35,7 @@ def notice_titles(limit: int = 5) -> list[str]:
     return [n["title"] for n in notices[:limit] if n.get("title")]
 
 
-class AttractScreen(KioskScreen):
+class AttractScreen(FlowScreen):
     line_index = NumericProperty(0)
     clock_text = StringProperty("")
 
@@ -56,13 +57,7 @@ class AttractScreen(KioskScreen):
     def _update_clock(self, _dt) -> None:
         self.clock_text = time.strftime("%Y-%m-%d  %H:%M")
 
-    def on_pre_enter(self, *_):
-        app().bind(on_device_event=self.on_device)
-
-    def on_leave(self, *_):
-        app().unbind(on_device_event=self.on_device)
-
-    def on_device(self, _app, event) -> None:
+    def on_device(self, event) -> None:
         """An ID card placed on the reader starts the session with the resident known."""
         if event.kind != "identity" or event.device != "idcard" or app().manager.current != self.name:
             return  # (a transition cut short may leave the binding in place a moment longer)

@@ -22,10 +22,10 @@ from kivy.properties import BooleanProperty, StringProperty
 from kiosk.hall_client import HallError, HallRejected
 from kiosk.privacy import mask_id_number, mask_name
 from kiosk.receipts import booking_ticket
-from screens.hotline import (ChoiceButton, flow_data, name_problem, phone_problem,  # noqa: F401
-                             review_line, submit_and_wait)
+from screens.flow import (FlowScreen, flow_data, name_problem, phone_problem, review_line,
+                          submit_and_wait)
 from screens.identify import current_identity, id_number_problem, normalise_id
-from screens.widgets import KioskScreen, app
+from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("booking.kv")))
 
@@ -65,7 +65,7 @@ def _choice(label: str, value, on_choose, disabled: bool = False):
     return button
 
 
-class BookingItemScreen(KioskScreen):
+class BookingItemScreen(FlowScreen):
     def on_kv_post(self, _base):
         self._all: list[dict] = []
         self.ids.query.ids.input.bind(text=lambda *_: self.show_items())
@@ -111,7 +111,7 @@ class BookingItemScreen(KioskScreen):
         app().show("booking.outlet")
 
 
-class BookingOutletScreen(KioskScreen):
+class BookingOutletScreen(FlowScreen):
     item_name = StringProperty("")
 
     def on_pre_enter(self, *_):
@@ -128,7 +128,7 @@ class BookingOutletScreen(KioskScreen):
         app().show("booking.time")
 
 
-class BookingTimeScreen(KioskScreen):
+class BookingTimeScreen(FlowScreen):
     heading = StringProperty("")
 
     def on_pre_enter(self, *_):
@@ -177,7 +177,7 @@ class BookingTimeScreen(KioskScreen):
         app().show("booking.confirm")
 
 
-class BookingConfirmScreen(KioskScreen):
+class BookingConfirmScreen(FlowScreen):
     has_identity = BooleanProperty(False)
     busy = BooleanProperty(False)
 
@@ -255,10 +255,6 @@ class BookingConfirmScreen(KioskScreen):
                 "The online hall stopped answering: your booking is not confirmed yet. It will be "
                 "sent automatically; please call 12345 to check it. Reference: {ref}").format(ref=ref)
 
-    def on_wiped(self) -> None:
-        for field in (self.ids.name, self.ids.id_number, self.ids.phone):
-            field.clear()
-
 
 def book(payload: dict, outlet_id: str, day: str):
     """Check the hall answers (and the slot still has room), then book through the outbox.
@@ -279,7 +275,7 @@ class _Refused:
         self.answer = {"code": code}
 
 
-class BookingDoneScreen(KioskScreen):
+class BookingDoneScreen(FlowScreen):
     ticket = StringProperty("")
 
     def on_pre_enter(self, *_):
@@ -302,8 +298,8 @@ class BookingDoneScreen(KioskScreen):
         app().show("rating")
 
     def on_wiped(self) -> None:
+        super().on_wiped()
         self.ids.lines.clear_widgets()
-        self.ids.receipt.clear()
 
 
 SCREENS = {"booking": BookingItemScreen, "booking.outlet": BookingOutletScreen,

@@ -21,7 +21,7 @@ from kivy.uix.label import Label
 
 from kiosk import receipts
 from screens import qr  # noqa: F401  (registers QRCodeImage for the kv rules)
-from screens.hotline import print_on_printer
+from screens.flow import print_on_printer
 from screens.widgets import KioskScreen, app
 
 log = logging.getLogger("kiosk.guides")

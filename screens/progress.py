@@ -17,9 +17,10 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.hall_client import HallError, HallRejected
+from screens.flow import FlowScreen
 from screens.identify import (EidProblem, card_taken_away, current_identity, identify_then,
                               looks_like_eid, parse_eid)
-from screens.widgets import KioskScreen, app
+from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("progress.kv")))
 
@@ -143,7 +144,7 @@ class ApplicationCard(BoxLayout):
 
 
 # the screen ---------------------------------------------------------------------------------------
-class ProgressScreen(KioskScreen):
+class ProgressScreen(FlowScreen):
     status = StringProperty("")   # message id
     problem = StringProperty("")  # message id
     busy = BooleanProperty(False)
@@ -154,15 +155,11 @@ class ProgressScreen(KioskScreen):
         self._asked = 0
 
     def on_pre_enter(self, *_):
-        app().bind(on_device_event=self.on_device)
         data = app().session.data.get("progress") or {}
         if data.pop("by_identity", False) and current_identity() is not None:
             self.look_up_mine()
 
-    def on_leave(self, *_):
-        app().unbind(on_device_event=self.on_device)
-
-    def on_device(self, _app, event) -> None:
+    def on_device(self, event) -> None:
         if card_taken_away(event):  # the resident has walked off: their applications go with them
             app().end_session("card removed")
             return
@@ -258,9 +255,9 @@ class ProgressScreen(KioskScreen):
         self.problem = self.status = ""
 
     def on_wiped(self) -> None:
+        super().on_wiped()
         self._asked += 1
         self._clear_results()
-        self.ids.number.clear()
 
 
 def screenshot_setup(kiosk_app, arg: str):

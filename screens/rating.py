@@ -18,7 +18,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.i18n import translate
-from screens.hotline import CONTROL, flow_data, submit_and_wait  # noqa: F401 (loads the shared kv)
+from screens.flow import CONTROL, TEXT_PROBLEM, FlowScreen, submit_and_wait
 from screens.widgets import KioskScreen, app
 
 Builder.load_file(str(Path(__file__).with_name("rating.kv")))
@@ -45,7 +45,7 @@ def build_rating(level: int | None, scores: dict[str, int], reasons: list[str], 
     if level is None:
         return None, "Please choose how satisfied you are."
     if CONTROL.search(text):
-        return None, "Please remove special characters from the text."
+        return None, TEXT_PROBLEM
     # Quick reasons go to the hall in Chinese: the staff who follow up 差评 read Chinese.
     reason = "；".join([translate(r, "zh") for r in reasons] + ([text] if text else []))
     if level <= LOW and len(reason) < 2:
@@ -59,7 +59,7 @@ def build_rating(level: int | None, scores: dict[str, int], reasons: list[str], 
     return body, ""
 
 
-class RatingScreen(KioskScreen):
+class RatingScreen(FlowScreen):
     subject_word = StringProperty("")  # message id
     subject_ref = StringProperty("")
     busy = BooleanProperty(False)
@@ -214,10 +214,6 @@ class RatingScreen(KioskScreen):
             "It is saved on this terminal and will be sent automatically."
         done.apology = "We are sorry. Someone will look into it." if self.level <= LOW else ""
         app().show("rating.done")
-
-    def on_wiped(self) -> None:
-        self.ids.reason.clear()
-        self.ids.ref.clear()
 
 
 class RatingDoneScreen(KioskScreen):
