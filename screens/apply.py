@@ -18,8 +18,8 @@ from kivy.uix.label import Label
 
 from kiosk.privacy import mask_phone
 from kiosk.receipts import application_receipt, progress_url
-from screens.flow import (CONTROL, TEXT_PROBLEM, FlowScreen, flow_data, phone_problem, review_line,
-                          submit_and_wait)
+from screens.flow import (CONTROL, TEXT_PROBLEM, FlowScreen, LiveSearch, flow_data, phone_problem,
+                          review_line, submit_and_wait)
 from screens.identify import card_taken_away, current_identity, identify_then
 from screens.widgets import app
 
@@ -100,25 +100,15 @@ class ApplyItemScreen(FlowScreen):
     items = ListProperty([])
 
     def on_kv_post(self, _base):
-        self._asked = 0
+        self.search = LiveSearch(online_items, self._found, lambda _error: self._found(None))
         self.ids.dock.watch(self.ids.search, "pinyin", ["pinyin", "letters", "digits"])
-        self.ids.search.bind(text=lambda *_: self.refresh())
+        self.ids.search.bind(text=lambda _field, text: self.search.ask(app().services.catalog, text))
 
     def on_pre_enter(self, *_):
         if not self.items:
-            self.refresh()
+            self.search.now(app().services.catalog, self.ids.search.text)
 
-    def refresh(self) -> None:
-        self._asked += 1
-        asked = self._asked
-        catalog = app().services.catalog
-        app().background(online_items, catalog, self.ids.search.text,
-                         done=lambda items: self._found(asked, items),
-                         failed=lambda _e: self._found(asked, None))
-
-    def _found(self, asked: int, items) -> None:
-        if asked != self._asked:
-            return
+    def _found(self, items) -> None:
         if items is None:
             self.status = "The list of services is not available on this terminal yet. Please ask at a service window."
             items = []

@@ -22,7 +22,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kiosk.hall_client import HallError, HallRejected
 from kiosk.privacy import mask_id_number, mask_name
 from kiosk.receipts import booking_ticket
-from screens.flow import (FlowScreen, flow_data, name_problem, phone_problem, review_line,
+from screens.flow import (FlowScreen, LiveSearch, flow_data, name_problem, phone_problem, review_line,
                           submit_and_wait)
 from screens.identify import current_identity, id_number_problem, normalise_id
 from screens.widgets import app
@@ -59,6 +59,15 @@ def bookable(outlets: list[dict]) -> dict[str, list[dict]]:
     return by_item
 
 
+def matching(catalog, query: str, items: list[dict]) -> list[dict]:
+    """The items that a catalogue search for `query` finds (all of them when it is empty);
+    blocking (disk)."""
+    if not query:
+        return items
+    codes = {hit.item["code"] for hit in catalog.search(query, limit=200)}
+    return [i for i in items if i["code"] in codes]
+
+
 def _choice(label: str, value, on_choose, disabled: bool = False):
     button = Factory.ItemButton(label=label, value=value, disabled=disabled)
     button.bind(on_release=lambda b: on_choose(b.value))
@@ -68,7 +77,8 @@ def _choice(label: str, value, on_choose, disabled: bool = False):
 class BookingItemScreen(FlowScreen):
     def on_kv_post(self, _base):
         self._all: list[dict] = []
-        self.ids.query.ids.input.bind(text=lambda *_: self.show_items())
+        self.search = LiveSearch(matching, self._show_items, self._search_failed)
+        self.ids.query.ids.input.bind(text=lambda *_: self.search.ask(*self._question()))
         self.ids.dock.watch_fields(self.ids.query)
 
     def on_pre_enter(self, *_):
@@ -88,20 +98,23 @@ class BookingItemScreen(FlowScreen):
         by_item, self._all = result
         flow_data("booking")["outlets_by_item"] = by_item
         self.ids.problem.text = ""
-        self.show_items()
+        self.search.now(*self._question())
 
     def _failed(self, error) -> None:
+        self.search.drop()
         self._all = []
         self.ids.item_list.data = []
         self.ids.problem.text = app().t(HALL_DOWN if isinstance(error, HallError)
                                         else "The list of services is not available on this terminal yet.")
 
-    def show_items(self) -> None:
-        query = self.ids.query.value
-        items = self._all
-        if query:
-            codes = {hit.item["code"] for hit in app().services.catalog.search(query, limit=200)}
-            items = [i for i in items if i["code"] in codes]
+    def _search_failed(self, _error) -> None:
+        self.ids.item_list.data = []
+        self.ids.problem.text = app().t("The list of services is not available on this terminal yet.")
+
+    def _question(self) -> tuple:
+        return app().services.catalog, self.ids.query.value, self._all
+
+    def _show_items(self, items: list[dict]) -> None:
         self.ids.item_list.data = [{"label": i["name"], "value": i["code"],
                                 "on_release": (lambda code=i["code"]: self.choose(code))} for i in items]
 

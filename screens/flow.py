@@ -1,6 +1,6 @@
 """What the residents' flows share: the FlowScreen base, the form pieces (fields, choice
 buttons, the receipt box; their kv rules are in flow.kv), the checks of a phone number and a
-name, submitting through the outbox, printing.
+name, submitting through the outbox, printing, and searching as the resident types.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
@@ -27,6 +28,7 @@ NAME = re.compile(r"(?:[^\W\d_]|[·・.'\- ])+")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PRINT_TIMEOUT = 30.0  # a long receipt on a slow serial printer
 WAIT_FOR_HALL = 8.0  # seconds a screen waits for the hall's answer before showing the local reference
+SEARCH_DELAY = 0.25  # seconds of no typing before a live search asks
 
 PHONE_PROBLEM = "Please enter a mobile number (11 digits starting with 1) or a landline such as 0748-8220168."
 NAME_PROBLEM = "A name may hold only letters, and · . ' - or spaces."
@@ -99,6 +101,49 @@ class FlowScreen(KioskScreen):
                 continue
             if form_piece:
                 widget.clear()
+
+
+# live search -------------------------------------------------------------------------------------
+class LiveSearch:
+    """Asks `work(*question)` on a worker and hands the answer to `show` (or the error to
+    `failed`) on the UI thread, only for the newest question: an answer that comes after a
+    newer question was asked is dropped. `ask` waits until typing pauses; `now` asks at once."""
+
+    def __init__(self, work, show, failed, delay: float = SEARCH_DELAY):
+        self.work, self.show, self.failed = work, show, failed
+        self.asked = 0      # questions sent to the worker
+        self._answered = 0  # the number of the question whose answer was handed over last
+        self._question: tuple = ()
+        self._shown: tuple | None = None  # that question
+        self._trigger = Clock.create_trigger(lambda _dt: self.now(*self._question), delay)
+
+    def ask(self, *question) -> None:
+        self._question = question
+        self._trigger()
+
+    def now(self, *question) -> None:
+        self._trigger.cancel()
+        self.asked += 1
+        asked = self.asked
+        app().background(self.work, *question,
+                         done=lambda answer: self._hand_over(asked, question, self.show, answer),
+                         failed=lambda error: self._hand_over(asked, question, self.failed, error))
+
+    def drop(self) -> None:
+        """Forget the questions on their way (the list they were for has gone)."""
+        self._trigger.cancel()
+        self.asked += 1
+
+    def settled(self, question: tuple) -> bool:
+        """The answer to `question` is the one handed over, and nothing newer is on its way."""
+        return (self._shown == question and self._answered == self.asked
+                and not self._trigger.is_triggered)
+
+    def _hand_over(self, asked: int, question: tuple, callback, value) -> None:
+        if asked != self.asked:
+            return
+        self._answered, self._shown = asked, question
+        callback(value)
 
 
 # form pieces ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.hall_client import HallError, HallRejected
-from screens.flow import FlowScreen
+from screens.flow import FlowScreen, LiveSearch
 from screens.identify import (EidProblem, card_taken_away, current_identity, identify_then,
                               looks_like_eid, parse_eid)
 from screens.widgets import app
@@ -152,7 +152,8 @@ class ProgressScreen(FlowScreen):
     def on_kv_post(self, _base):
         self.ids.dock.watch_fields(self.ids.number)
         self.ids.number.ids.input.bind(on_text_validate=lambda *_: self.look_up())  # Enter on a keyboard
-        self._asked = 0
+        # a question is (how to look it up, what): by_number, by_identity or by_local_reference
+        self.lookup = LiveSearch(lambda work, arg: work(arg), self._answered, self._failed)
 
     def on_pre_enter(self, *_):
         data = app().session.data.get("progress") or {}
@@ -203,15 +204,10 @@ class ProgressScreen(FlowScreen):
 
     def _ask(self, work, arg: str) -> None:
         self._clear_results()
-        self._asked += 1
-        asked = self._asked
         self.busy, self.status = True, "Looking up..."
-        app().background(work, arg, done=lambda found: self._answered(asked, found),
-                         failed=lambda error: self._failed(asked, error))
+        self.lookup.now(work, arg)  # the answer to an earlier question, still on its way, is dropped
 
-    def _answered(self, asked: int, found) -> None:
-        if asked != self._asked:
-            return  # a newer question is on its way
+    def _answered(self, found) -> None:
         self.busy, self.status = False, ""
         if isinstance(found, dict):  # a local reference
             if not found:
@@ -243,9 +239,7 @@ class ProgressScreen(FlowScreen):
                            "can be reached."))
         self.ids.results.add_widget(Factory.LocalNote(text="\n".join(lines)))
 
-    def _failed(self, asked: int, error) -> None:
-        if asked != self._asked:
-            return
+    def _failed(self, error) -> None:
         self.busy, self.status = False, ""
         self.problem = HALL_DOWN if isinstance(error, HallError) else \
             "The progress could not be looked up. Please ask at a service window."
@@ -256,7 +250,7 @@ class ProgressScreen(FlowScreen):
 
     def on_wiped(self) -> None:
         super().on_wiped()
-        self._asked += 1
+        self.lookup.drop()
         self._clear_results()
 
 
@@ -274,7 +268,7 @@ def screenshot_setup(kiosk_app, arg: str):
                   "timeline": [{"stage": s, "at": f"2025-06-0{2 + i}T10:0{i}:00+08:00", "note": ""}
                                for i, s in enumerate(stages)]}
         screen.ids.number.value = sample["number"]
-        screen._answered(screen._asked, [sample])
+        screen._answered([sample])
     else:
         screen.ids.number.ids.input.focus = True  # the keyboard comes up
     return None
