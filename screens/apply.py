@@ -12,14 +12,14 @@ import re
 from pathlib import Path
 
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.properties import ListProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
 from kiosk.privacy import mask_phone
 from kiosk.receipts import application_receipt, progress_url
-from screens.flow import (CONTROL, TEXT_PROBLEM, FlowScreen, LiveSearch, flow_data, phone_problem,
-                          review_line, submit_and_wait)
+from screens.flow import (CONTROL, TEXT_PROBLEM, FlowScreen, FormScreen, LiveSearch, ReviewScreen,
+                          SubmittedScreen, flow_data, phone_problem, review_line)
 from screens.identify import card_taken_away, current_identity, identify_then
 from screens.widgets import app
 
@@ -131,13 +131,11 @@ class ApplyItemScreen(FlowScreen):
         app().show("apply.form")
 
 
-class ApplyFormScreen(FlowScreen):
+class ApplyFormScreen(FormScreen):
     item_name = StringProperty("")
     who = StringProperty("")
+    flow, next_screen = "apply", "apply.review"
     FIELDS = ("address", "phone", "notes")
-
-    def on_kv_post(self, _base):
-        self.ids.dock.watch_fields(*(self.ids[name] for name in self.FIELDS))
 
     def on_pre_enter(self, *_):
         identity = current_identity()
@@ -147,26 +145,20 @@ class ApplyFormScreen(FlowScreen):
         self.item_name = data["item"]["name"]
         self.who = "  ".join(identity.masked())
         data.setdefault("address", identity.address)  # prefilled from the ID card
-        for name in self.FIELDS:
-            self.ids[name].value = data.get(name, "")
-            self.ids[name].problem = ""
+        self.fill()
 
-    def next(self) -> None:
-        fields = {name: self.ids[name].value for name in self.FIELDS}
-        problems = check_form(fields)
-        for name in self.FIELDS:
-            self.ids[name].problem = problems.get(name, "")
-        flow_data("apply").update(fields)  # kept even when wrong: nothing typed is lost
-        if not problems:
-            app().show("apply.review")
+    def check(self, fields: dict) -> dict[str, str]:
+        return check_form(fields)
 
     def on_wiped(self) -> None:
         super().on_wiped()
         self.who = self.item_name = ""
 
 
-class ApplyReviewScreen(FlowScreen):
-    busy = BooleanProperty(False)
+class ApplyReviewScreen(ReviewScreen):
+    refused = ("The online hall did not accept this application. Please check what you entered, "
+               "or ask at a service window.")
+    not_saved = "This terminal could not save your application. Please ask at a service window."
 
     def on_pre_enter(self, *_):
         identity, data = current_identity(), flow_data("apply")
@@ -192,36 +184,15 @@ class ApplyReviewScreen(FlowScreen):
         identity = current_identity()
         if identity is None or self.busy:
             return
-        payload = build_payload(flow_data("apply"), identity)
-        self.busy = True
-        app().background(submit_and_wait, "application", payload, done=self._answered, failed=self._failed)
+        self.send("application", build_payload(flow_data("apply"), identity))
 
-    def _answered(self, result) -> None:
-        self.busy = False
-        ref, row = result
-        if row is not None and row.state == "rejected":
-            self.ids.problem.text = app().t("The online hall did not accept this application. "
-                                            "Please check what you entered, or ask at a service window.")
-            return
-        answer = (row.answer or {}) if row is not None and row.state == "sent" else {}
+    def submitted(self, ref: str, answer: dict) -> None:
         flow_data("apply")["result"] = {"ref": ref, "number": answer.get("number", "")}
         app().show("apply.done")
 
-    def _failed(self, _error) -> None:
-        self.busy = False
-        self.ids.problem.text = app().t("This terminal could not save your application. "
-                                        "Please ask at a service window.")
 
-    def on_wiped(self) -> None:
-        super().on_wiped()
-        self.ids.lines.clear_widgets()
-
-
-class ApplyDoneScreen(FlowScreen):
-    number = StringProperty("")
-    number_label = StringProperty("")
-    message = StringProperty("")
-    can_rate = BooleanProperty(False)
+class ApplyDoneScreen(SubmittedScreen):
+    subject_kind = "application"
 
     def on_pre_enter(self, *_):
         identity, data = current_identity(), flow_data("apply")
@@ -242,14 +213,6 @@ class ApplyDoneScreen(FlowScreen):
                                       offline=not number, progress_url=progress_url(number) if number else None,
                                       lang=app().lang)
         self.ids.receipt.print(receipt)
-
-    def rate(self) -> None:
-        app().session.data["rating_subject"] = {"kind": "application", "ref": self.number}
-        app().show("rating")
-
-    def on_wiped(self) -> None:
-        super().on_wiped()
-        self.number = self.message = ""
 
 
 def screenshot_setup(kiosk_app, arg: str):

@@ -103,6 +103,94 @@ class FlowScreen(KioskScreen):
                 widget.clear()
 
 
+class FormScreen(FlowScreen):
+    """A form of FlowFields (their ids in FIELDS) kept in this flow's session data: shown as
+    typed when the resident comes back to it, checked on Next and kept even when wrong, so
+    nothing typed is lost. A screen says how to check it (check) and fills it in on_pre_enter
+    with fill()."""
+
+    flow = ""          # its part of the session data (flow_data)
+    next_screen = ""   # where Next goes once the form is right
+    FIELDS: tuple[str, ...] = ()
+
+    def on_kv_post(self, _base):
+        self.ids.dock.watch_fields(*(self.ids[name] for name in self.FIELDS))
+
+    def fill(self) -> None:
+        data = flow_data(self.flow)
+        for name in self.FIELDS:
+            self.ids[name].value = data.get(name, "")
+            self.ids[name].problem = ""
+
+    def check(self, fields: dict) -> dict[str, str]:
+        """Problems (field -> message id) with the fields; empty when the form can go."""
+        return {}
+
+    def next(self) -> None:
+        fields = {name: self.ids[name].value for name in self.FIELDS}
+        problems = self.check(fields)
+        for name in self.FIELDS:
+            self.ids[name].problem = problems.get(name, "")
+        flow_data(self.flow).update(fields)
+        if not problems:
+            app().show(self.next_screen)
+
+
+class ReviewScreen(FlowScreen):
+    """The step before submitting: what the resident entered (masked) in `lines`, and the
+    button that sends it through the outbox. A screen calls send(kind, payload) and says what
+    comes next in submitted(ref, answer); the hall's refusal or a failure to queue it is said
+    in `problem`, and what was typed is kept."""
+
+    busy = BooleanProperty(False)
+    refused = ""    # message id: the hall refused what the terminal's own checks let through
+    not_saved = ""  # message id: the terminal could not queue it
+
+    def send(self, kind: str, payload: dict) -> None:
+        self.busy = True
+        app().background(submit_and_wait, kind, payload, done=self._answered, failed=self._failed)
+
+    def _answered(self, result) -> None:
+        self.busy = False
+        ref, row = result
+        if row is not None and row.state == "rejected":
+            self.ids.problem.text = app().t(self.refused)
+            return
+        self.submitted(ref, (row.answer or {}) if row is not None and row.state == "sent" else {})
+
+    def _failed(self, _error) -> None:
+        self.busy = False
+        self.ids.problem.text = app().t(self.not_saved)
+
+    def submitted(self, ref: str, answer: dict) -> None:
+        """Queued under the local reference `ref`; `answer` is the hall's (its number), or
+        empty when the hall did not answer in time (the outbox sends it later)."""
+
+    def on_wiped(self) -> None:
+        super().on_wiped()
+        self.ids.lines.clear_widgets()
+
+
+class SubmittedScreen(FlowScreen):
+    """After submitting (its layout is in flow.kv): the hall's number, or the local reference
+    when the hall could not be reached, what to do with it, the printed receipt, and rating
+    the service once the hall has it."""
+
+    number = StringProperty("")
+    number_label = StringProperty("")  # message id
+    message = StringProperty("")       # message id
+    can_rate = BooleanProperty(False)
+    subject_kind = ""  # what the hall rates: "application", "request"
+
+    def rate(self) -> None:
+        app().session.data["rating_subject"] = {"kind": self.subject_kind, "ref": self.number}
+        app().show("rating")
+
+    def on_wiped(self) -> None:
+        super().on_wiped()
+        self.number = self.message = ""
+
+
 # live search -------------------------------------------------------------------------------------
 class LiveSearch:
     """Asks `work(*question)` on a worker and hands the answer to `show` (or the error to

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from kivy.factory import Factory
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import StringProperty
 
 from kiosk.privacy import mask_name, mask_phone
 from kiosk.receipts import request_ticket
-from screens.flow import (CONTROL, NAME_PROBLEM, PHONE_PROBLEM, TEXT_PROBLEM, FlowScreen, flow_data,
-                          name_problem, phone_problem, review_line, submit_and_wait)
+from screens.flow import (CONTROL, NAME_PROBLEM, PHONE_PROBLEM, TEXT_PROBLEM, FlowScreen, FormScreen,
+                          ReviewScreen, SubmittedScreen, flow_data, name_problem, phone_problem,
+                          review_line)
 from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("hotline.kv")))
@@ -68,32 +69,22 @@ class HotlineTypeScreen(FlowScreen):
         app().show("hotline.form")
 
 
-class HotlineFormScreen(FlowScreen):
+class HotlineFormScreen(FormScreen):
     type_label = StringProperty("")
+    flow, next_screen = "hotline", "hotline.review"
     FIELDS = ("content", "location", "phone", "name")
 
-    def on_kv_post(self, _base):
-        self.ids.dock.watch_fields(*(self.ids[name] for name in self.FIELDS))
-
     def on_pre_enter(self, *_):
-        data = flow_data("hotline")
-        self.type_label = TYPE_LABELS.get(data.get("type", ""), "")
-        for name in self.FIELDS:
-            self.ids[name].value = data.get(name, "")
-            self.ids[name].problem = ""
+        self.type_label = TYPE_LABELS.get(flow_data("hotline").get("type", ""), "")
+        self.fill()
 
-    def next(self) -> None:
-        fields = {name: self.ids[name].value for name in self.FIELDS}
-        problems = check_request(fields)
-        for name in self.FIELDS:
-            self.ids[name].problem = problems.get(name, "")
-        flow_data("hotline").update(fields)  # kept even when wrong: nothing typed is lost
-        if not problems:
-            app().show("hotline.review")
+    def check(self, fields: dict) -> dict[str, str]:
+        return check_request(fields)
 
 
-class HotlineReviewScreen(FlowScreen):
-    busy = BooleanProperty(False)
+class HotlineReviewScreen(ReviewScreen):
+    refused = "The online hall did not accept this request. Please check what you entered, or call 12345."
+    not_saved = "This terminal could not save your request. Please call 12345 or ask at a service window."
 
     def on_pre_enter(self, *_):
         data = flow_data("hotline")
@@ -115,37 +106,15 @@ class HotlineReviewScreen(FlowScreen):
             payload["location"] = data["location"]
         if data.get("name"):
             payload["name"] = data["name"]
-        self.busy = True
-        app().background(submit_and_wait, "request", payload, done=self._answered, failed=self._failed)
+        self.send("request", payload)
 
-    def _answered(self, result) -> None:
-        self.busy = False
-        ref, row = result
-        if row is not None and row.state == "rejected":
-            # The hall refused what the terminal's own checks let through: say so, keep the text.
-            self.ids.problem.text = app().t("The online hall did not accept this request. "
-                                            "Please check what you entered, or call 12345.")
-            return
-        data = flow_data("hotline")
-        answer = (row.answer or {}) if row is not None and row.state == "sent" else {}
-        data["result"] = {"ref": ref, **answer}
+    def submitted(self, ref: str, answer: dict) -> None:
+        flow_data("hotline")["result"] = {"ref": ref, **answer}
         app().show("hotline.done")
 
-    def _failed(self, _error) -> None:
-        self.busy = False
-        self.ids.problem.text = app().t("This terminal could not save your request. "
-                                        "Please call 12345 or ask at a service window.")
 
-    def on_wiped(self) -> None:
-        super().on_wiped()
-        self.ids.lines.clear_widgets()
-
-
-class HotlineDoneScreen(FlowScreen):
-    number = StringProperty("")
-    number_label = StringProperty("")
-    message = StringProperty("")
-    can_rate = BooleanProperty(False)
+class HotlineDoneScreen(SubmittedScreen):
+    subject_kind = "request"
 
     def on_pre_enter(self, *_):
         data = flow_data("hotline")
@@ -162,14 +131,6 @@ class HotlineDoneScreen(FlowScreen):
         self.can_rate = bool(ticket)
         receipt = request_ticket(result if ticket else self.number, data.get("type", ""), app().lang)
         self.ids.receipt.print(receipt)
-
-    def rate(self) -> None:
-        app().session.data["rating_subject"] = {"kind": "request", "ref": self.number}
-        app().show("rating")
-
-    def on_wiped(self) -> None:
-        super().on_wiped()
-        self.number = ""
 
 
 SCREENS = {"hotline": HotlineTypeScreen, "hotline.form": HotlineFormScreen,
