@@ -69,6 +69,7 @@ class Outbox:
         self.on_queued = on_queued  # kind of each queued submission (today's transactions)
         self.base_delay, self.max_delay, self.clock = base_delay, max_delay, clock
         self._send_lock = threading.Lock()  # one sender at a time: the worker or send_now
+        self._tried = threading.Condition()  # notified each time an item has been tried
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -100,6 +101,18 @@ class Outbox:
         """The state of a local reference; once sent, `answer` holds the hall's number/ticket."""
         return self.store.outbox_get(ref)
 
+    def wait(self, ref: str, timeout: float) -> OutboxRow | None:
+        """Block until `ref` has been tried (sent, rejected, or deferred once: the hall is down)
+        or `timeout` seconds have passed; its row as it is then (None for an unknown reference)."""
+        deadline = time.monotonic() + timeout
+        with self._tried:  # held from the look-up to the wait: a try in between is not missed
+            while True:
+                row = self.lookup(ref)
+                left = deadline - time.monotonic()
+                if row is None or row.state != "queued" or row.attempts > 0 or left <= 0:
+                    return row
+                self._tried.wait(left)
+
     # -- for the admin screen ----------------------------------------------------
 
     def depth(self) -> int:
@@ -121,6 +134,8 @@ class Outbox:
         with self._send_lock:
             for row in self.store.outbox_due(self.clock(), limit):
                 outcome = self._send(row)
+                with self._tried:
+                    self._tried.notify_all()
                 sent += outcome in ("sent", "replayed")
                 replayed += outcome == "replayed"
                 rejected += outcome == "rejected"

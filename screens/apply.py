@@ -12,15 +12,16 @@ import re
 from pathlib import Path
 
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.properties import ListProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
 from kiosk.privacy import mask_phone
 from kiosk.receipts import application_receipt, progress_url
-from screens.hotline import CONTROL, flow_data, phone_problem, review_line, submit_and_wait
+from screens.flow import (CONTROL, TEXT_PROBLEM, FlowScreen, FormScreen, LiveSearch, ReviewScreen,
+                          SubmittedScreen, flow_data, phone_problem, review_line)
 from screens.identify import card_taken_away, current_identity, identify_then
-from screens.widgets import KioskScreen, app
+from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("apply.kv")))
 
@@ -43,7 +44,7 @@ def check_form(fields: dict) -> dict[str, str]:
     if problem:
         problems["phone"] = problem
     if CONTROL.search(notes):
-        problems["notes"] = "Please remove special characters from the text."
+        problems["notes"] = TEXT_PROBLEM
     elif len(notes) > 500:
         problems["notes"] = "The note is too long: at most 500 characters."
     return problems
@@ -73,7 +74,7 @@ def build_payload(data: dict, identity) -> dict:
 
 
 # screens ---------------------------------------------------------------------------------------
-class ApplyStartScreen(KioskScreen):
+class ApplyStartScreen(FlowScreen):
     who = StringProperty("")
 
     def on_pre_enter(self, *_):
@@ -84,6 +85,7 @@ class ApplyStartScreen(KioskScreen):
         identify_then("apply.item")
 
     def on_wiped(self) -> None:
+        super().on_wiped()
         self.who = ""
 
 
@@ -93,30 +95,20 @@ class ApplyItemRow(ButtonBehavior, Label):
     code = StringProperty("")
 
 
-class ApplyItemScreen(KioskScreen):
+class ApplyItemScreen(FlowScreen):
     status = StringProperty("")  # message id
     items = ListProperty([])
 
     def on_kv_post(self, _base):
-        self._asked = 0
+        self.search = LiveSearch(online_items, self._found, lambda _error: self._found(None))
         self.ids.dock.watch(self.ids.search, "pinyin", ["pinyin", "letters", "digits"])
-        self.ids.search.bind(text=lambda *_: self.refresh())
+        self.ids.search.bind(text=lambda _field, text: self.search.ask(app().services.catalog, text))
 
     def on_pre_enter(self, *_):
         if not self.items:
-            self.refresh()
+            self.search.now(app().services.catalog, self.ids.search.text)
 
-    def refresh(self) -> None:
-        self._asked += 1
-        asked = self._asked
-        catalog = app().services.catalog
-        app().background(online_items, catalog, self.ids.search.text,
-                         done=lambda items: self._found(asked, items),
-                         failed=lambda _e: self._found(asked, None))
-
-    def _found(self, asked: int, items) -> None:
-        if asked != self._asked:
-            return
+    def _found(self, items) -> None:
         if items is None:
             self.status = "The list of services is not available on this terminal yet. Please ask at a service window."
             items = []
@@ -139,13 +131,11 @@ class ApplyItemScreen(KioskScreen):
         app().show("apply.form")
 
 
-class ApplyFormScreen(KioskScreen):
+class ApplyFormScreen(FormScreen):
     item_name = StringProperty("")
     who = StringProperty("")
+    flow, next_screen = "apply", "apply.review"
     FIELDS = ("address", "phone", "notes")
-
-    def on_kv_post(self, _base):
-        self.ids.dock.watch_fields(*(self.ids[name] for name in self.FIELDS))
 
     def on_pre_enter(self, *_):
         identity = current_identity()
@@ -155,30 +145,22 @@ class ApplyFormScreen(KioskScreen):
         self.item_name = data["item"]["name"]
         self.who = "  ".join(identity.masked())
         data.setdefault("address", identity.address)  # prefilled from the ID card
-        for name in self.FIELDS:
-            self.ids[name].value = data.get(name, "")
-            self.ids[name].problem = ""
+        self.fill()
 
-    def next(self) -> None:
-        fields = {name: self.ids[name].value for name in self.FIELDS}
-        problems = check_form(fields)
-        for name in self.FIELDS:
-            self.ids[name].problem = problems.get(name, "")
-        flow_data("apply").update(fields)  # kept even when wrong: nothing typed is lost
-        if not problems:
-            app().show("apply.review")
+    def check(self, fields: dict) -> dict[str, str]:
+        return check_form(fields)
 
     def on_wiped(self) -> None:
+        super().on_wiped()
         self.who = self.item_name = ""
-        for name in self.FIELDS:
-            self.ids[name].clear()
 
 
-class ApplyReviewScreen(KioskScreen):
-    busy = BooleanProperty(False)
+class ApplyReviewScreen(ReviewScreen):
+    refused = ("The online hall did not accept this application. Please check what you entered, "
+               "or ask at a service window.")
+    not_saved = "This terminal could not save your application. Please ask at a service window."
 
     def on_pre_enter(self, *_):
-        app().bind(on_device_event=self.on_device)
         identity, data = current_identity(), flow_data("apply")
         box = self.ids.lines
         box.clear_widgets()
@@ -194,10 +176,7 @@ class ApplyReviewScreen(KioskScreen):
         if data.get("notes"):
             box.add_widget(review_line("Note", data["notes"]))
 
-    def on_leave(self, *_):
-        app().unbind(on_device_event=self.on_device)
-
-    def on_device(self, _app, event) -> None:
+    def on_device(self, event) -> None:
         if card_taken_away(event) and not self.busy:
             app().end_session("card removed")
 
@@ -205,35 +184,15 @@ class ApplyReviewScreen(KioskScreen):
         identity = current_identity()
         if identity is None or self.busy:
             return
-        payload = build_payload(flow_data("apply"), identity)
-        self.busy = True
-        app().background(submit_and_wait, "application", payload, done=self._answered, failed=self._failed)
+        self.send("application", build_payload(flow_data("apply"), identity))
 
-    def _answered(self, result) -> None:
-        self.busy = False
-        ref, row = result
-        if row is not None and row.state == "rejected":
-            self.ids.problem.text = app().t("The online hall did not accept this application. "
-                                            "Please check what you entered, or ask at a service window.")
-            return
-        answer = (row.answer or {}) if row is not None and row.state == "sent" else {}
+    def submitted(self, ref: str, answer: dict) -> None:
         flow_data("apply")["result"] = {"ref": ref, "number": answer.get("number", "")}
         app().show("apply.done")
 
-    def _failed(self, _error) -> None:
-        self.busy = False
-        self.ids.problem.text = app().t("This terminal could not save your application. "
-                                        "Please ask at a service window.")
 
-    def on_wiped(self) -> None:
-        self.ids.lines.clear_widgets()
-
-
-class ApplyDoneScreen(KioskScreen):
-    number = StringProperty("")
-    number_label = StringProperty("")
-    message = StringProperty("")
-    can_rate = BooleanProperty(False)
+class ApplyDoneScreen(SubmittedScreen):
+    subject_kind = "application"
 
     def on_pre_enter(self, *_):
         identity, data = current_identity(), flow_data("apply")
@@ -254,14 +213,6 @@ class ApplyDoneScreen(KioskScreen):
                                       offline=not number, progress_url=progress_url(number) if number else None,
                                       lang=app().lang)
         self.ids.receipt.print(receipt)
-
-    def rate(self) -> None:
-        app().session.data["rating_subject"] = {"kind": "application", "ref": self.number}
-        app().show("rating")
-
-    def on_wiped(self) -> None:
-        self.number = self.message = ""
-        self.ids.receipt.clear()
 
 
 def screenshot_setup(kiosk_app, arg: str):

@@ -10,7 +10,8 @@ from kivy.lang import Builder
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 
 from kiosk.public_info import notice_titles
-from screens.widgets import KioskScreen, app
+from screens.flow import FlowScreen
+from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("attract.kv")))
 
@@ -23,7 +24,7 @@ TIPS = [
 ROTATE_SECONDS = 6
 
 
-class AttractScreen(KioskScreen):
+class AttractScreen(FlowScreen):
     line_index = NumericProperty(0)
     clock_text = StringProperty("")
     notices = ListProperty([])  # the latest notice titles, read off the UI thread
@@ -56,14 +57,10 @@ class AttractScreen(KioskScreen):
         self.clock_text = time.strftime("%Y-%m-%d  %H:%M")
 
     def on_pre_enter(self, *_):
-        app().bind(on_device_event=self.on_device)
         if not self._notices_in:
             self._ask_notices()
 
-    def on_leave(self, *_):
-        app().unbind(on_device_event=self.on_device)
-
-    def on_device(self, _app, event) -> None:
+    def on_device(self, event) -> None:
         """An ID card placed on the reader starts the session with the resident known."""
         if event.kind != "identity" or event.device != "idcard" or app().manager.current != self.name:
             return  # (a transition cut short may leave the binding in place a moment longer)

@@ -22,10 +22,10 @@ from kivy.properties import BooleanProperty, StringProperty
 from kiosk.hall_client import HallError, HallRejected
 from kiosk.privacy import mask_id_number, mask_name
 from kiosk.receipts import booking_ticket
-from screens.hotline import (ChoiceButton, flow_data, name_problem, phone_problem,  # noqa: F401
-                             review_line, submit_and_wait)
+from screens.flow import (FlowScreen, LiveSearch, flow_data, name_problem, phone_problem, review_line,
+                          submit_and_wait)
 from screens.identify import current_identity, id_number_problem, normalise_id
-from screens.widgets import KioskScreen, app
+from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("booking.kv")))
 
@@ -45,16 +45,26 @@ def identity_of() -> tuple[str, str] | None:
     return (identity.name, identity.id_number) if identity and identity.name else None
 
 
+def matching(catalog, query: str, items: list[dict]) -> list[dict]:
+    """The items that a catalogue search for `query` finds (all of them when it is empty);
+    blocking (disk)."""
+    if not query:
+        return items
+    codes = {hit.item["code"] for hit in catalog.search(query, limit=200)}
+    return [i for i in items if i["code"] in codes]
+
+
 def _choice(label: str, value, on_choose, disabled: bool = False):
     button = Factory.ItemButton(label=label, value=value, disabled=disabled)
     button.bind(on_release=lambda b: on_choose(b.value))
     return button
 
 
-class BookingItemScreen(KioskScreen):
+class BookingItemScreen(FlowScreen):
     def on_kv_post(self, _base):
         self._all: list[dict] = []
-        self.ids.query.ids.input.bind(text=lambda *_: self.show_items())
+        self.search = LiveSearch(matching, self._show_items, self._search_failed)
+        self.ids.query.ids.input.bind(text=lambda *_: self.search.ask(*self._question()))
         self.ids.dock.watch_fields(self.ids.query)
 
     def on_pre_enter(self, *_):
@@ -65,20 +75,23 @@ class BookingItemScreen(KioskScreen):
         by_item, self._all = result
         flow_data("booking")["outlets_by_item"] = by_item
         self.ids.problem.text = ""
-        self.show_items()
+        self.search.now(*self._question())
 
     def _failed(self, error) -> None:
+        self.search.drop()
         self._all = []
         self.ids.item_list.data = []
         self.ids.problem.text = app().t(HALL_DOWN if isinstance(error, HallError)
                                         else "The list of services is not available on this terminal yet.")
 
-    def show_items(self) -> None:
-        query = self.ids.query.value
-        items = self._all
-        if query:
-            codes = {hit.item["code"] for hit in app().services.catalog.search(query, limit=200)}
-            items = [i for i in items if i["code"] in codes]
+    def _search_failed(self, _error) -> None:
+        self.ids.item_list.data = []
+        self.ids.problem.text = app().t("The list of services is not available on this terminal yet.")
+
+    def _question(self) -> tuple:
+        return app().services.catalog, self.ids.query.value, self._all
+
+    def _show_items(self, items: list[dict]) -> None:
         self.ids.item_list.data = [{"label": i["name"], "value": i["code"],
                                 "on_release": (lambda code=i["code"]: self.choose(code))} for i in items]
 
@@ -88,7 +101,7 @@ class BookingItemScreen(KioskScreen):
         app().show("booking.outlet")
 
 
-class BookingOutletScreen(KioskScreen):
+class BookingOutletScreen(FlowScreen):
     item_name = StringProperty("")
 
     def on_pre_enter(self, *_):
@@ -105,7 +118,7 @@ class BookingOutletScreen(KioskScreen):
         app().show("booking.time")
 
 
-class BookingTimeScreen(KioskScreen):
+class BookingTimeScreen(FlowScreen):
     heading = StringProperty("")
 
     def on_pre_enter(self, *_):
@@ -154,7 +167,7 @@ class BookingTimeScreen(KioskScreen):
         app().show("booking.confirm")
 
 
-class BookingConfirmScreen(KioskScreen):
+class BookingConfirmScreen(FlowScreen):
     has_identity = BooleanProperty(False)
     busy = BooleanProperty(False)
 
@@ -232,10 +245,6 @@ class BookingConfirmScreen(KioskScreen):
                 "The online hall stopped answering: your booking is not confirmed yet. It will be "
                 "sent automatically; please call 12345 to check it. Reference: {ref}").format(ref=ref)
 
-    def on_wiped(self) -> None:
-        for field in (self.ids.name, self.ids.id_number, self.ids.phone):
-            field.clear()
-
 
 def book(payload: dict, outlet_id: str, day: str):
     """Check the hall answers (and the slot still has room), then book through the outbox.
@@ -254,7 +263,7 @@ class _Refused:
         self.answer = {"code": code}
 
 
-class BookingDoneScreen(KioskScreen):
+class BookingDoneScreen(FlowScreen):
     ticket = StringProperty("")
 
     def on_pre_enter(self, *_):
@@ -277,8 +286,8 @@ class BookingDoneScreen(KioskScreen):
         app().show("rating")
 
     def on_wiped(self) -> None:
+        super().on_wiped()
         self.ids.lines.clear_widgets()
-        self.ids.receipt.clear()
 
 
 SCREENS = {"booking": BookingItemScreen, "booking.outlet": BookingOutletScreen,

@@ -3,7 +3,8 @@ pinyin, pinyin initials), a RecycleView result list, and a guide page with every
 a QR code to continue on a phone and a printed summary.
 
 Catalogue calls run on the app's worker (the first one reads the SQLite copy); typing
-is debounced, and a result that arrives after a newer query was typed is dropped.
+is debounced, and a result that arrives after a newer query was typed is dropped
+(screens.flow.LiveSearch).
 """
 
 from __future__ import annotations
@@ -21,14 +22,13 @@ from kivy.uix.label import Label
 
 from kiosk import receipts
 from screens import qr  # noqa: F401  (registers QRCodeImage for the kv rules)
-from screens.hotline import print_on_printer
+from screens.flow import LiveSearch, print_on_printer
 from screens.widgets import KioskScreen, app
 
 log = logging.getLogger("kiosk.guides")
 
 Builder.load_file(str(Path(__file__).with_name("guides.kv")))
 
-DEBOUNCE_S = 0.25
 AUDIENCES = [("", "All"), ("个人", "Individuals"), ("法人", "Businesses")]
 MAX_RESULTS = 2000  # a list longer than this is not read by anyone; search narrows it
 
@@ -113,9 +113,8 @@ class GuidesScreen(KioskScreen):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._asked = 0        # number of the newest query; older answers are dropped
-        self._answered = None  # (query, audience, department, theme) of the list on screen
-        self._search = Clock.create_trigger(lambda _dt: self.refresh(), DEBOUNCE_S)
+        self.search = LiveSearch(lambda *key: find_items(app().services.catalog, *key),
+                                 self._show, self._failed)
         self.bind(audience=self._refilter, department=self._refilter, theme=self._refilter)
         self._build_audience_chips()
         self.ids.search.bind(text=self._typed)
@@ -137,7 +136,6 @@ class GuidesScreen(KioskScreen):
 
     def _relabel(self, *_):
         if self.count is not None:
-            self._answered = None
             self.refresh()
 
     def on_enter(self, *_):
@@ -192,7 +190,7 @@ class GuidesScreen(KioskScreen):
         self.refresh()
 
     def on_query(self, *_):
-        self._search()
+        self.search.ask(*self._key())
 
     def clear_query(self) -> None:
         self.ids.search.text = ""
@@ -202,11 +200,7 @@ class GuidesScreen(KioskScreen):
         if services is None:
             Clock.schedule_once(lambda _dt: self.refresh(), 0.2)
             return
-        self._asked += 1
-        asked, key = self._asked, self._key()
-        app().background(find_items, services.catalog, *key,
-                         done=lambda items: self._show(asked, key, items),
-                         failed=lambda error: self._failed(asked, key, error))
+        self.search.now(*self._key())
 
     def _key(self) -> tuple:
         return (self.query, self.audience, self.department, self.theme)
@@ -214,22 +208,16 @@ class GuidesScreen(KioskScreen):
     @property
     def settled(self) -> bool:
         """What the resident asked for last is on screen (for tests and screenshots)."""
-        return self._answered == self._key()
+        return self.search.settled(self._key())
 
-    def _show(self, asked: int, key: tuple, items: list[dict]) -> None:
-        if asked != self._asked:
-            return
-        self._answered = key
+    def _show(self, items: list[dict]) -> None:
         lang = app().lang
         self.ids.results.data = [self.row(item, lang) for item in items]
         self.ids.results.scroll_y = 1
         self.count = len(items)
         self.status = "" if items else "Nothing found. Try fewer characters or another category."
 
-    def _failed(self, asked: int, key: tuple, error: BaseException) -> None:
-        if asked != self._asked:
-            return
-        self._answered = key
+    def _failed(self, error: BaseException) -> None:
         self.ids.results.data = []
         self.count = 0
         self.status = catalog_problem(error)

@@ -3,27 +3,22 @@
 The request goes through the durable outbox; the screen waits a few seconds for the hall's
 ticket number and otherwise shows the local reference (the outbox sends it later, once).
 The ticket is printed; when the printer fails its QR code is shown instead.
-
-This module also holds the pieces the booking and rating flows share (form fields, choice
-buttons, the receipt box, waiting for the hall's answer); its kv file defines them.
 """
 
 from __future__ import annotations
 
-import re
-import time
 from pathlib import Path
 
+from kivy.factory import Factory
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.label import Label
+from kivy.properties import StringProperty
 
 from kiosk.privacy import mask_name, mask_phone
-from hardware.model import DeviceError
-from kiosk.receipts import PrintOutcome, print_receipt, receipt_qr, request_ticket
-from kiosk.voice import voice_of
-from screens.widgets import KioskButton, KioskInput, KioskScreen, app
+from kiosk.receipts import request_ticket
+from screens.flow import (CONTROL, NAME_PROBLEM, PHONE_PROBLEM, TEXT_PROBLEM, FlowScreen, FormScreen,
+                          ReviewScreen, SubmittedScreen, flow_data, name_problem, phone_problem,
+                          review_line)
+from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("hotline.kv")))
 
@@ -36,31 +31,9 @@ TYPES = [
     ("举报", "Report", "Report something against the law or the rules"),
 ]
 TYPE_LABELS = {name: label for name, label, _hint in TYPES}
-# The hall's own checks (hall/checks.py, docs/hall-api.md), repeated here so a resident hears
-# about a wrong number before submitting rather than after.
-MOBILE = re.compile(r"1[3-9]\d{9}")
-LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
-NAME = re.compile(r"(?:[^\W\d_]|[·・.'\- ])+")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-PRINT_TIMEOUT = 30.0  # a long receipt on a slow serial printer
-WAIT_FOR_HALL = 8.0  # seconds a screen waits for the hall's answer before showing the local reference
-
-PHONE_PROBLEM = "Please enter a mobile number (11 digits starting with 1) or a landline such as 0748-8220168."
-NAME_PROBLEM = "A name may hold only letters, and · . ' - or spaces."
-TEXT_PROBLEM = "Please remove special characters from the text."
 
 
 # checks ----------------------------------------------------------------------------------
-def phone_problem(phone: str) -> str:
-    return "" if MOBILE.fullmatch(phone) or LANDLINE.fullmatch(phone) else PHONE_PROBLEM
-
-
-def name_problem(name: str, required: bool = False) -> str:
-    if not name:
-        return "Please enter your name." if required else ""
-    return "" if len(name) <= 50 and NAME.fullmatch(name) else NAME_PROBLEM
-
-
 def check_request(fields: dict) -> dict[str, str]:
     """Problems (field -> message id) with a 12345 request's fields; empty when it can go."""
     problems = {}
@@ -82,125 +55,9 @@ def check_request(fields: dict) -> dict[str, str]:
     return problems
 
 
-# shared pieces -----------------------------------------------------------------------------
-def submit_and_wait(kind: str, payload: dict, timeout: float = WAIT_FOR_HALL):
-    """Queue a submission and wait up to `timeout` s for the hall's answer; blocking (run it
-    through app.background). Returns (local reference, outbox row: sent, rejected or queued)."""
-    outbox = app().services.outbox
-    ref = outbox.submit(kind, payload)
-    deadline = time.monotonic() + timeout
-    while True:
-        row = outbox.lookup(ref)
-        tried_and_deferred = row is not None and row.state == "queued" and row.attempts > 0
-        if row is None or row.state != "queued" or tried_and_deferred or time.monotonic() >= deadline:
-            return ref, row
-        time.sleep(0.1)
-
-
-def print_on_printer(hub, receipt) -> PrintOutcome:
-    """Print on the printer's own thread (the DeviceHub runs every device call there) or say
-    why not. Blocking: run it through app.background."""
-    if hub is None or not hub.configured("printer"):
-        return print_receipt(None, receipt)  # "This terminal has no printer."
-    try:
-        return hub.call("printer", lambda device: print_receipt(device, receipt), timeout=PRINT_TIMEOUT)
-    except DeviceError:  # not open (failed or still opening), or no answer in time
-        return PrintOutcome(False, "The printer is offline.", "offline")
-
-
-class FlowProblem(Label):
-    """A problem in plain words on a warning background (empty: takes no room)."""
-
-
-class FlowInput(KioskInput):
-    pass
-
-
-class FlowField(BoxLayout):
-    label = StringProperty("")    # message id
-    hint = StringProperty("")     # message id
-    problem = StringProperty("")  # message id
-    multiline = BooleanProperty(False)
-    input_filter = ObjectProperty(None, allownone=True)
-    # the on-screen keyboard it opens (screens.widgets.KeyboardDock), and what it may switch to
-    keyboard = StringProperty("pinyin")
-    keyboards = ListProperty(["pinyin", "letters", "digits"])
-
-    def on_problem(self, *_):
-        self.ids.problem.text = app().t(self.problem) if self.problem else ""
-
-    @property
-    def value(self) -> str:
-        return self.ids.input.text.strip()
-
-    @value.setter
-    def value(self, text: str) -> None:
-        self.ids.input.text = text
-
-    def clear(self) -> None:
-        self.ids.input.focus = False
-        self.ids.input.text, self.problem = "", ""
-
-
-class ChoiceButton(KioskButton):
-    """A button that is one of several choices; the chosen one is filled and ticked (✓),
-    so the choice never rests on colour alone."""
-
-    label = StringProperty("")
-    hint = StringProperty("")
-    value = ObjectProperty(None, allownone=True)
-    selected = BooleanProperty(False)
-
-    def on_selected(self, *_):
-        self.role = "accent" if self.selected else "plain"
-
-
-class ReceiptBox(BoxLayout):
-    """Prints a receipt off the UI thread and says how it went; shows its QR code when the
-    printer cannot print it."""
-
-    status = StringProperty("")  # message ids
-    reason = StringProperty("")
-    qr = StringProperty("")
-    printed = BooleanProperty(False)
-
-    def print(self, receipt) -> None:
-        self.status, self.reason, self.qr, self.printed = "Printing your receipt...", "", "", False
-        app().background(print_on_printer, getattr(app().services, "devices", None), receipt,
-                         done=lambda outcome: self._done(outcome, receipt),
-                         failed=lambda _error: self._not_printed("The printer is offline.", receipt))
-
-    def _done(self, outcome, receipt) -> None:
-        if outcome.printed:
-            self.status, self.printed = "Printed. Please take your receipt.", True
-            voice_of(app()).say("take_receipt")
-        else:
-            self._not_printed(outcome.reason, receipt)
-
-    def _not_printed(self, reason: str, receipt) -> None:
-        self.status, self.reason = "The receipt could not be printed on paper.", reason
-        self.qr = receipt_qr(receipt) or ""
-
-    def clear(self) -> None:
-        self.status = self.reason = self.qr = ""
-        self.printed = False
-
-
-def flow_data(key: str) -> dict:
-    """This flow's part of the session's data (wiped with the session)."""
-    return app().session.data.setdefault(key, {})
-
-
-def review_line(label: str, value: str):
-    from kivy.factory import Factory
-    line = Factory.FlowText(text=f"{app().t(label)}: {value}")
-    return line
-
-
 # the hotline's screens ---------------------------------------------------------------------
-class HotlineTypeScreen(KioskScreen):
+class HotlineTypeScreen(FlowScreen):
     def on_kv_post(self, _base):
-        from kivy.factory import Factory
         for name, label, hint in TYPES:
             button = Factory.TypeButton(msgid=label, hint=hint, value=name)
             button.bind(on_release=lambda b: self.choose(b.value))
@@ -212,36 +69,22 @@ class HotlineTypeScreen(KioskScreen):
         app().show("hotline.form")
 
 
-class HotlineFormScreen(KioskScreen):
+class HotlineFormScreen(FormScreen):
     type_label = StringProperty("")
+    flow, next_screen = "hotline", "hotline.review"
     FIELDS = ("content", "location", "phone", "name")
 
-    def on_kv_post(self, _base):
-        self.ids.dock.watch_fields(*(self.ids[name] for name in self.FIELDS))
-
     def on_pre_enter(self, *_):
-        data = flow_data("hotline")
-        self.type_label = TYPE_LABELS.get(data.get("type", ""), "")
-        for name in self.FIELDS:
-            self.ids[name].value = data.get(name, "")
-            self.ids[name].problem = ""
+        self.type_label = TYPE_LABELS.get(flow_data("hotline").get("type", ""), "")
+        self.fill()
 
-    def next(self) -> None:
-        fields = {name: self.ids[name].value for name in self.FIELDS}
-        problems = check_request(fields)
-        for name in self.FIELDS:
-            self.ids[name].problem = problems.get(name, "")
-        flow_data("hotline").update(fields)  # kept even when wrong: nothing typed is lost
-        if not problems:
-            app().show("hotline.review")
-
-    def on_wiped(self) -> None:
-        for name in self.FIELDS:
-            self.ids[name].clear()
+    def check(self, fields: dict) -> dict[str, str]:
+        return check_request(fields)
 
 
-class HotlineReviewScreen(KioskScreen):
-    busy = BooleanProperty(False)
+class HotlineReviewScreen(ReviewScreen):
+    refused = "The online hall did not accept this request. Please check what you entered, or call 12345."
+    not_saved = "This terminal could not save your request. Please call 12345 or ask at a service window."
 
     def on_pre_enter(self, *_):
         data = flow_data("hotline")
@@ -263,36 +106,15 @@ class HotlineReviewScreen(KioskScreen):
             payload["location"] = data["location"]
         if data.get("name"):
             payload["name"] = data["name"]
-        self.busy = True
-        app().background(submit_and_wait, "request", payload, done=self._answered, failed=self._failed)
+        self.send("request", payload)
 
-    def _answered(self, result) -> None:
-        self.busy = False
-        ref, row = result
-        if row is not None and row.state == "rejected":
-            # The hall refused what the terminal's own checks let through: say so, keep the text.
-            self.ids.problem.text = app().t("The online hall did not accept this request. "
-                                            "Please check what you entered, or call 12345.")
-            return
-        data = flow_data("hotline")
-        answer = (row.answer or {}) if row is not None and row.state == "sent" else {}
-        data["result"] = {"ref": ref, **answer}
+    def submitted(self, ref: str, answer: dict) -> None:
+        flow_data("hotline")["result"] = {"ref": ref, **answer}
         app().show("hotline.done")
 
-    def _failed(self, _error) -> None:
-        self.busy = False
-        self.ids.problem.text = app().t("This terminal could not save your request. "
-                                        "Please call 12345 or ask at a service window.")
 
-    def on_wiped(self) -> None:
-        self.ids.lines.clear_widgets()
-
-
-class HotlineDoneScreen(KioskScreen):
-    number = StringProperty("")
-    number_label = StringProperty("")
-    message = StringProperty("")
-    can_rate = BooleanProperty(False)
+class HotlineDoneScreen(SubmittedScreen):
+    subject_kind = "request"
 
     def on_pre_enter(self, *_):
         data = flow_data("hotline")
@@ -309,14 +131,6 @@ class HotlineDoneScreen(KioskScreen):
         self.can_rate = bool(ticket)
         receipt = request_ticket(result if ticket else self.number, data.get("type", ""), app().lang)
         self.ids.receipt.print(receipt)
-
-    def rate(self) -> None:
-        app().session.data["rating_subject"] = {"kind": "request", "ref": self.number}
-        app().show("rating")
-
-    def on_wiped(self) -> None:
-        self.number = ""
-        self.ids.receipt.clear()
 
 
 SCREENS = {"hotline": HotlineTypeScreen, "hotline.form": HotlineFormScreen,

@@ -23,8 +23,8 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from kiosk.privacy import mask_id_number, mask_name
 from kiosk.voice import voice_of
-from screens.hotline import name_problem
-from screens.widgets import KioskScreen, app
+from screens.flow import FlowScreen, name_problem
+from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("identify.kv")))
 
@@ -149,7 +149,7 @@ def read_social_card(hub):
 
 
 # screens -------------------------------------------------------------------------------------
-class IdentifyScreen(KioskScreen):
+class IdentifyScreen(FlowScreen):
     status = StringProperty("")    # message id
     problem = StringProperty("")   # message id
     who = StringProperty("")       # the masked identity, once known
@@ -157,7 +157,6 @@ class IdentifyScreen(KioskScreen):
     busy = BooleanProperty(False)
 
     def on_pre_enter(self, *_):
-        app().bind(on_device_event=self.on_device)
         self.problem, self.busy = "", False
         self._check_devices()
         identity = current_identity()
@@ -168,7 +167,6 @@ class IdentifyScreen(KioskScreen):
             voice_of(app()).say("place_card")
 
     def on_leave(self, *_):
-        app().unbind(on_device_event=self.on_device)
         Clock.unschedule(self.go_on)
 
     def _ask(self) -> None:
@@ -182,7 +180,7 @@ class IdentifyScreen(KioskScreen):
                             "number by hand.")
 
     # events from the devices ----------------------------------------------------------------
-    def on_device(self, _app, event) -> None:
+    def on_device(self, event) -> None:
         if card_taken_away(event):
             app().end_session("card removed")
         elif event.kind == "status":
@@ -252,6 +250,7 @@ class IdentifyScreen(KioskScreen):
         go_on_from_identify()
 
     def on_wiped(self) -> None:
+        super().on_wiped()
         Clock.unschedule(self.go_on)
         self.who = self.status = self.problem = ""
 
@@ -264,7 +263,7 @@ def go_on_from_identify() -> None:
     kiosk.show(target, remember=False)  # the screen before identify is in the history already
 
 
-class ManualIdentityScreen(KioskScreen):
+class ManualIdentityScreen(FlowScreen):
     def on_kv_post(self, _base):
         self.ids.dock.watch_fields(self.ids.name, self.ids.id_number)
 
@@ -281,10 +280,6 @@ class ManualIdentityScreen(KioskScreen):
             return
         app().session.data["identity"] = ResidentIdentity(name, number, "manual")
         go_on_from_identify()
-
-    def on_wiped(self) -> None:
-        self.ids.name.clear()
-        self.ids.id_number.clear()
 
 
 def screenshot_setup(kiosk_app, arg: str):

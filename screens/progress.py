@@ -17,9 +17,10 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.hall_client import HallError
+from screens.flow import FlowScreen, LiveSearch
 from screens.identify import (EidProblem, card_taken_away, current_identity, identify_then,
                               looks_like_eid, parse_eid)
-from screens.widgets import KioskScreen, app
+from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("progress.kv")))
 
@@ -107,7 +108,7 @@ class ApplicationCard(BoxLayout):
 
 
 # the screen ---------------------------------------------------------------------------------------
-class ProgressScreen(KioskScreen):
+class ProgressScreen(FlowScreen):
     status = StringProperty("")   # message id
     problem = StringProperty("")  # message id
     busy = BooleanProperty(False)
@@ -115,18 +116,15 @@ class ProgressScreen(KioskScreen):
     def on_kv_post(self, _base):
         self.ids.dock.watch_fields(self.ids.number)
         self.ids.number.ids.input.bind(on_text_validate=lambda *_: self.look_up())  # Enter on a keyboard
-        self._asked = 0
+        # a question is (how to look it up, what): by_number, by_identity or by_local_reference
+        self.lookup = LiveSearch(lambda work, arg: work(arg), self._answered, self._failed)
 
     def on_pre_enter(self, *_):
-        app().bind(on_device_event=self.on_device)
         data = app().session.data.get("progress") or {}
         if data.pop("by_identity", False) and current_identity() is not None:
             self.look_up_mine()
 
-    def on_leave(self, *_):
-        app().unbind(on_device_event=self.on_device)
-
-    def on_device(self, _app, event) -> None:
+    def on_device(self, event) -> None:
         if card_taken_away(event):  # the resident has walked off: their applications go with them
             app().end_session("card removed")
             return
@@ -170,15 +168,10 @@ class ProgressScreen(KioskScreen):
 
     def _ask(self, work, arg: str) -> None:
         self._clear_results()
-        self._asked += 1
-        asked = self._asked
         self.busy, self.status = True, "Looking up..."
-        app().background(work, arg, done=lambda found: self._answered(asked, found),
-                         failed=lambda error: self._failed(asked, error))
+        self.lookup.now(work, arg)  # the answer to an earlier question, still on its way, is dropped
 
-    def _answered(self, asked: int, found) -> None:
-        if asked != self._asked:
-            return  # a newer question is on its way
+    def _answered(self, found) -> None:
         self.busy, self.status = False, ""
         if isinstance(found, dict):  # a local reference
             if not found:
@@ -210,9 +203,7 @@ class ProgressScreen(KioskScreen):
                            "can be reached."))
         self.ids.results.add_widget(Factory.LocalNote(text="\n".join(lines)))
 
-    def _failed(self, asked: int, error) -> None:
-        if asked != self._asked:
-            return
+    def _failed(self, error) -> None:
         self.busy, self.status = False, ""
         self.problem = HALL_DOWN if isinstance(error, HallError) else \
             "The progress could not be looked up. Please ask at a service window."
@@ -222,9 +213,9 @@ class ProgressScreen(KioskScreen):
         self.problem = self.status = ""
 
     def on_wiped(self) -> None:
-        self._asked += 1
+        super().on_wiped()
+        self.lookup.drop()
         self._clear_results()
-        self.ids.number.clear()
 
 
 def screenshot_setup(kiosk_app, arg: str):
@@ -241,7 +232,7 @@ def screenshot_setup(kiosk_app, arg: str):
                   "timeline": [{"stage": s, "at": f"2025-06-0{2 + i}T10:0{i}:00+08:00", "note": ""}
                                for i, s in enumerate(stages)]}
         screen.ids.number.value = sample["number"]
-        screen._answered(screen._asked, [sample])
+        screen._answered([sample])
     else:
         screen.ids.number.ids.input.focus = True  # the keyboard comes up
     return None

@@ -18,7 +18,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.i18n import translate
-from screens.hotline import CONTROL, flow_data, submit_and_wait  # noqa: F401 (loads the shared kv)
+from screens.flow import CONTROL, TEXT_PROBLEM, FlowScreen, LiveSearch, submit_and_wait
 from screens.widgets import KioskScreen, app
 
 Builder.load_file(str(Path(__file__).with_name("rating.kv")))
@@ -45,7 +45,7 @@ def build_rating(level: int | None, scores: dict[str, int], reasons: list[str], 
     if level is None:
         return None, "Please choose how satisfied you are."
     if CONTROL.search(text):
-        return None, "Please remove special characters from the text."
+        return None, TEXT_PROBLEM
     # Quick reasons go to the hall in Chinese: the staff who follow up 差评 read Chinese.
     reason = "；".join([translate(r, "zh") for r in reasons] + ([text] if text else []))
     if level <= LOW and len(reason) < 2:
@@ -59,13 +59,19 @@ def build_rating(level: int | None, scores: dict[str, int], reasons: list[str], 
     return body, ""
 
 
-class RatingScreen(KioskScreen):
+def find_services(query: str) -> list:
+    """Service items to rate by name (catalogue hits); blocking (disk)."""
+    return app().services.catalog.search(query, limit=5)
+
+
+class RatingScreen(FlowScreen):
     subject_word = StringProperty("")  # message id
     subject_ref = StringProperty("")
     busy = BooleanProperty(False)
 
     def on_kv_post(self, _base):
         self.ids.dock.watch_fields(self.ids.ref, self.ids.reason)
+        self.finder = LiveSearch(find_services, self._found, lambda _error: self._found([]))
         self.level: int | None = None
         self.scores: dict[str, int] = {}
         self.reasons: list[str] = []
@@ -161,8 +167,7 @@ class RatingScreen(KioskScreen):
         if not query:
             self.ids.problem.text = app().t("First choose what you want to rate.")
             return
-        app().background(lambda: app().services.catalog.search(query, limit=5),
-                         done=self._found, failed=lambda _e: self._found([]))
+        self.finder.now(query)
 
     def _found(self, hits) -> None:
         if not hits:
@@ -177,6 +182,7 @@ class RatingScreen(KioskScreen):
             self.ids.matches.add_widget(button)
 
     def pick(self, subject: dict) -> None:
+        self.finder.drop()
         app().session.data["rating_subject"] = subject
         self.ids.matches.clear_widgets()
         self._show(self.ids.picker, self._picker_parent, False)
@@ -214,10 +220,6 @@ class RatingScreen(KioskScreen):
             "It is saved on this terminal and will be sent automatically."
         done.apology = "We are sorry. Someone will look into it." if self.level <= LOW else ""
         app().show("rating.done")
-
-    def on_wiped(self) -> None:
-        self.ids.reason.clear()
-        self.ids.ref.clear()
 
 
 class RatingDoneScreen(KioskScreen):

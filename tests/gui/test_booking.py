@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,28 @@ def test_booking_end_to_end_with_a_printed_ticket_and_full_slots_in_words(ui, on
     press(ui, done.ids.rate)
     ui.wait(lambda: ui.screen.name == "rating")
     assert ui.app.session.data["rating_subject"] == {"kind": "booking", "ref": booking_number}
+
+
+def test_the_item_search_runs_on_a_worker_once_typing_pauses(ui, online, monkeypatch):
+    open_tile(ui, "booking")
+    items = ui.screen.ids.item_list
+    ui.wait(lambda: items.data, timeout=10, what="bookable items")
+    total = len(items.data)
+    catalog, searched_on = ui.app.services.catalog, []
+    real_search = catalog.search
+
+    def search(*args, **kwargs):
+        searched_on.append(threading.current_thread())
+        return real_search(*args, **kwargs)
+    monkeypatch.setattr(catalog, "search", search)
+    field = ui.screen.ids.query.ids.input
+    for typed in ("s", "sf", "sfz"):
+        field.text = typed
+    ui.wait(lambda: 0 < len(items.data) < total, what="search results")
+    assert len(searched_on) == 1, "typing fast asks the catalogue once"
+    assert searched_on[0] is not threading.main_thread(), "never on the UI thread"
+    found = {hit.item["code"] for hit in real_search("sfz", limit=200)}
+    assert {row["value"] for row in items.data} <= found
 
 
 def test_identity_from_a_card_is_used_and_shown_masked(ui, online):

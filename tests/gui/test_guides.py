@@ -121,11 +121,11 @@ def test_on_screen_keyboard_searches_pinyin_initials_then_chinese(guides):
 
 def test_chinese_search_and_debounce(guides):
     ui = guides
-    asked = ui.screen._asked
+    asked = ui.screen.search.asked
     ui.screen.ids.search.text = "社"
     ui.screen.ids.search.text = "社保"
     ui.wait(lambda: ui.screen.settled and ui.screen.query == "社保", what="results")
-    assert ui.screen._asked == asked + 1, "typing fast asks the catalogue once"
+    assert ui.screen.search.asked == asked + 1, "typing fast asks the catalogue once"
     assert rows(ui) and all(BY_CODE[r["code"]] for r in rows(ui))
 
 

@@ -2,15 +2,17 @@
 
 import logging
 import re
+import socket
 import sqlite3
+import threading
 import time
 
 import pytest
 
 from kiosk.outbox import Outbox, OutboxError
 from kiosk.store import Store
-from terminal_hall_support import (RESIDENT, TERMINAL_ID, application, applications_of, id_number,
-                                   online_item_code)
+from terminal_hall_support import (RESIDENT, TERMINAL_ID, application, applications_of, free_port,
+                                   id_number, online_item_code)
 
 
 @pytest.fixture
@@ -181,3 +183,68 @@ def test_acknowledged_personal_data_is_gone_from_the_files(hall, tmp_path, clien
     store.close()
     for secret in (id_no, RESIDENT["name"], RESIDENT["phone"]):
         assert secret.encode() not in blob
+
+
+# -- waiting for a submission's outcome (what a screen does after submitting) --------------
+
+def a_request():
+    return {"type": "咨询", "content": "请问居住证怎么办理", "location": "", "phone": RESIDENT["phone"]}
+
+
+def test_wait_is_woken_by_the_hall_s_answer(hall, store, client_for, monkeypatch):
+    """The wait ends as soon as the answer is recorded, and it is told so: it does not look
+    at the row again and again while the item waits to be sent."""
+    outbox = make_outbox(store, client_for(hall.url, retries=0))
+    ref = outbox.submit("request", a_request())
+    looks, recorded = [], []
+    real_get, real_finish = store.outbox_get, store.outbox_finish
+    monkeypatch.setattr(store, "outbox_get", lambda r: looks.append(r) or real_get(r))
+    monkeypatch.setattr(store, "outbox_finish",
+                        lambda *args: (real_finish(*args), recorded.append(time.monotonic())))
+
+    def send_a_second_later():
+        time.sleep(1.0)
+        outbox.send_now()
+    sender = threading.Thread(target=send_a_second_later)
+    sender.start()
+    row = outbox.wait(ref, timeout=20)
+    returned = time.monotonic()
+    sender.join()
+    assert row.state == "sent" and re.fullmatch(r"RQ\d{14}", row.answer["ticket"])
+    assert len(recorded) == 1 and returned - recorded[0] < 0.5
+    assert len(looks) == 2, f"looked {len(looks)} times: once before the wait, once when told"
+
+
+def test_wait_ends_after_one_try_when_the_hall_is_down(store, client_for):
+    """Unreachable: the first try is deferred and the screen hears of it then (it shows the
+    local reference), long before the timeout."""
+    client = client_for(f"http://127.0.0.1:{free_port()}", retries=0)
+    outbox = Outbox(store, client, base_delay=30, max_delay=60).start()  # one try in this test
+    try:
+        started = time.monotonic()
+        ref = outbox.submit("request", a_request())
+        row = outbox.wait(ref, timeout=20)
+        waited = time.monotonic() - started
+    finally:
+        outbox.stop()
+    assert row.state == "queued" and row.attempts == 1 and row.last_error == "HallUnreachable"
+    assert waited < 10
+
+
+def test_wait_times_out_while_the_hall_does_not_answer(store, client_for):
+    """A hall that takes the connection and never answers: the wait gives up at its timeout
+    with the item still queued and untried."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        client = client_for(f"http://127.0.0.1:{silent.getsockname()[1]}", retries=0, timeout=30)
+        outbox = Outbox(store, client, base_delay=30, max_delay=60).start()
+        ref = outbox.submit("request", a_request())
+        started = time.monotonic()
+        row = outbox.wait(ref, timeout=1.0)
+        waited = time.monotonic() - started
+    # the listening socket is closed: the connection it held is reset and the worker stops
+    outbox.stop()
+    assert row.state == "queued" and row.attempts == 0
+    assert 1.0 <= waited < 3.0
+    assert outbox.wait("LOCAL-NOSUCH22", timeout=5) is None  # an unknown reference: at once
