@@ -44,7 +44,7 @@ PNG_MAX = 2 * 1024 * 1024 - 64 * 1024  # the hall takes up to 2 MB; some room fo
 MESSAGE_SECONDS = (5, 3600)
 MESSAGE_MAX = 200
 # Screens that show only public information: a screenshot of them carries no personal data.
-PUBLIC_SCREENS = ("attract", "home", "guides", "outlets", "notices", "soon")
+PUBLIC_SCREENS = ("attract", "home", "guides", "outlets", "notices")
 
 
 class RemoteError(KioskError):
