@@ -15,7 +15,7 @@ import pytest
 
 from kiosk import admin, config
 from kiosk.errors import ConfigError
-from tests_support import run_kiosk
+from testing.processes import run_kiosk
 
 
 class FakeClock:

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from kiosk import cli
-from tests_support import run_kiosk
+from testing.processes import run_kiosk
 
 
 def test_help_lists_every_subcommand_of_the_architecture(capsys):

@@ -7,15 +7,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flow_support import (assert_readable, dead_hall_url, device, every_text, hall_settings,  # noqa: E402
+from testing.gui import (assert_readable, dead_hall_url, device, every_text, hall_settings,
                           press, type_into)
 
 pytestmark = pytest.mark.gui

@@ -6,47 +6,19 @@ Each test checks the pixels read back from the window, not only widget state.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import time
 
 import pytest
-from fontTools.ttLib import TTFont
 
 from kiosk.config import SERVICES
-from screens.theme import ELDERLY_PALETTE, ELDERLY_SIZES, NORMAL_PALETTE, contrast_ratio, rgba
+from screens.theme import ELDERLY_PALETTE, ELDERLY_SIZES, NORMAL_PALETTE, contrast_ratio
+from testing.gui import assert_readable, close_to, pixel
 
 pytestmark = pytest.mark.gui
 
 
-@functools.lru_cache
-def _cmap(path: str) -> set[int]:
-    return set(TTFont(path, lazy=True)["cmap"].getBestCmap())
-
-
-def assert_readable(ui) -> None:
-    """No tofu (every character is in the font) and no clipped text on the current screen."""
-    cmap = _cmap(str(ui.app.fonts.regular))
-    for label in ui.labels():
-        missing = [ch for ch in label.text if not ch.isspace() and ord(ch) not in cmap]
-        assert not missing, f"tofu in {label.text!r}: {missing}"
-        tw, th = label.texture_size
-        assert tw <= label.width + 1 and th <= label.height + 1, \
-            f"clipped: {label.text!r} needs {tw}x{th}, has {label.width:.0f}x{label.height:.0f}"
-
-
 def with_ui(settings, **changes):
     return settings.replace(ui=dataclasses.replace(settings.ui, **changes))
-
-
-def pixel(image, widget, dx=0.0, dy=0.0):
-    """The colour at a point of a widget (dx, dy as fractions of its size from its corner)."""
-    x, y = widget.to_window(widget.x + widget.width * dx, widget.y + widget.height * dy)
-    return image.getpixel((int(x), image.height - 1 - int(y)))
-
-
-def close_to(rgb, hex_colour, tolerance=6):
-    expected = [round(c * 255) for c in rgba(hex_colour)[:3]]
-    return all(abs(a - b) <= tolerance for a, b in zip(rgb, expected))
 
 
 def test_attract_screen_first_frame(ui):

@@ -15,7 +15,7 @@ from hardware.printer.preview import render_png
 from hardware.printer.receipt import PrintOptions, Receipt
 from hardware.printer.stream import Job, StatusRequest, StreamParser
 from hardware.printer.testpage import TEST_BARCODE, TEST_QR, selftest_receipt
-from tests_support import kiosk_env
+from testing.processes import kiosk_env
 
 pytestmark = pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbar-tools not installed")
 

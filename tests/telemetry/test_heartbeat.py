@@ -6,7 +6,7 @@ import sys
 import time
 
 import pytest
-from telemetry_support import TERMINAL, Hall
+from testing.telemetry import TERMINAL, Hall
 
 from hardware.model import Health, Paper, Status
 from kiosk.devices import DeviceHub

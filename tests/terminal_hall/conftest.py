@@ -1,13 +1,8 @@
 """A real `kiosk hall` subprocess on a free port with its own SQLite file, stopped by pid."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from terminal_hall_support import TERMINAL_ID, TERMINAL_SECRET, HallProcess  # noqa: E402
+from testing.terminal_hall import TERMINAL_ID, TERMINAL_SECRET, HallProcess
 
 
 @pytest.fixture(scope="module")

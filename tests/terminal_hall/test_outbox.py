@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.outbox import Outbox, OutboxError
 from kiosk.store import Store
-from terminal_hall_support import (RESIDENT, TERMINAL_ID, application, applications_of, id_number,
+from testing.terminal_hall import (RESIDENT, TERMINAL_ID, application, applications_of, id_number,
                                    online_item_code)
 
 
