@@ -206,7 +206,7 @@ class KioskApp(App):
     def end_session(self, reason: str) -> None:
         """Wipe the resident's data, drop every screen that may hold it, show the attract screen."""
         if self.cards_left and self.manager is not None and self.manager.current != "attract":
-            from kiosk.voice import voice_of
+            from screens.voice import voice_of
             voice_of(self).say("take_card")  # before the mode goes back to the default
         self.session.wipe(reason)
         self.history.clear()

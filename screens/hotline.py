@@ -22,7 +22,7 @@ from kivy.uix.label import Label
 from kiosk.privacy import mask_name, mask_phone
 from hardware.model import DeviceError
 from kiosk.receipts import PrintOutcome, print_receipt, receipt_qr, request_ticket
-from kiosk.voice import voice_of
+from screens.voice import voice_of
 from screens.widgets import KioskButton, KioskInput, KioskScreen, app
 
 Builder.load_file(str(Path(__file__).with_name("hotline.kv")))

@@ -22,7 +22,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from kiosk.privacy import mask_id_number, mask_name
-from kiosk.voice import voice_of
+from screens.voice import voice_of
 from screens.hotline import name_problem
 from screens.widgets import KioskScreen, app
 

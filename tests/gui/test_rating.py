@@ -160,7 +160,7 @@ def test_english_elderly_rating_screen_is_readable(ui, online, hall):
 
 
 def test_voice_speaks_in_elderly_mode_by_default_and_follows_the_setting(ui, online):
-    from kiosk.voice import voice_of
+    from screens.voice import voice_of
     voice = voice_of(ui.app)
     ui.app.show("home")
     before = len(voice.played)
