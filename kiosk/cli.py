@@ -47,8 +47,8 @@ class MissingPackage(KioskError):
         extras = COMMANDS[command][2]
         package = (error.name or "?").split(".")[0]
         super().__init__(f"the Python package '{package}' is not installed here; this command needs "
-                         f"the kiosk's [{extras}] extras: pip install -e '.[{extras}]' "
-                         f"(or bash scripts/dev setup)")
+                         f"the kiosk's [{extras}] extra{'s' if ',' in extras else ''}: "
+                         f"pip install -e '.[{extras}]' (or bash scripts/dev setup {extras})")
 
 
 def _chosen(argv: list[str]) -> str | None:

@@ -53,5 +53,5 @@ def test_a_command_whose_extra_is_not_installed_says_which_to_install():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip() == ("kiosk hall: the Python package 'fastapi' is not installed here; this "
-                                     "command needs the kiosk's [hall] extras: pip install -e '.[hall]' "
-                                     "(or bash scripts/dev setup)")
+                                     "command needs the kiosk's [hall] extra: pip install -e '.[hall]' "
+                                     "(or bash scripts/dev setup hall)")
