@@ -14,12 +14,8 @@ import argparse
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from hardware.card.sim import SimCardReader  # noqa: E402
+from hardware.card.sim import SimCardReader
 
 
 def figures(name: str, seconds: list[float]) -> None:

@@ -14,13 +14,9 @@ import random
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from kiosk import paths  # noqa: E402
-from kiosk.catalog import SearchIndex, pinyin_keys  # noqa: E402
+from kiosk import paths
+from kiosk.catalog import SearchIndex, pinyin_keys
 
 QUERIES = ["sfz", "shebao", "身份证", "社保", "gjj", "gongjijin", "营业执照", "yyzz", "bdc", "不动产登记",
            "yibao", "户口", "hk", "jiashizheng", "结婚登记", "xk", "养老", "ylbx", "出生", "zzzz", "s", "登记"]

@@ -13,12 +13,9 @@ or, for a step that stays on its screen, once its answer is shown.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import defaultdict
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ui_support import (on_screen, settings_for, start_app, start_hall, stop, summary_ms,  # noqa: E402
+from ui_support import (on_screen, settings_for, start_app, start_hall, stop, summary_ms,
                         temp_folder, time_until, timed_press)
 
 PHONE = "13912345678"
@@ -35,7 +32,7 @@ def first_row(ui, container):
 def one_round(ui, times: dict[str, list[float]], n: int) -> None:
     import time
 
-    from screens.driver import find_button, type_into
+    from testing.driver import find_button, type_into
 
     def step(label: str, seconds: float) -> None:
         times[label].append(seconds)

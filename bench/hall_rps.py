@@ -28,8 +28,7 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from hall.auth import sign  # noqa: E402
+from hall.auth import sign
 
 TERMINAL, SECRET = "demo-001", "demo-secret"
 

@@ -35,7 +35,6 @@ import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 OPERATOR = ("bench", "bench-password")
 
 

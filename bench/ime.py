@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import gc
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -23,10 +22,7 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from kiosk import ime  # noqa: E402
+from kiosk import ime
 
 TYPED = ["shenfenzheng", "sfz", "shebaoka", "sbk", "gongjijin", "gjj", "yingyezhizhao", "yyzz",
          "zhangsan", "lisi", "wangxiaoming", "hukouben", "jiehundengji", "beijingshi", "zhrmghg",

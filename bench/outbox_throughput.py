@@ -22,11 +22,10 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from kiosk.hall_client import HallClient  # noqa: E402
-from kiosk.outbox import Outbox  # noqa: E402
-from kiosk.store import Store  # noqa: E402
+from kiosk.hall_client import HallClient
+from kiosk.outbox import Outbox
+from kiosk.store import Store
 
 TERMINAL = ("bench-001", "bench-secret-01")
 ID_NUMBER = "11010519491231002X"  # fictional, valid check character

@@ -16,12 +16,10 @@ import argparse
 import gc
 import sys
 import time
-from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ui_support import settings_for, start_app, start_hall, stop, temp_folder  # noqa: E402
+from ui_support import settings_for, start_app, start_hall, stop, temp_folder
 
 
 def rss_mb() -> float:
@@ -30,7 +28,7 @@ def rss_mb() -> float:
 
 
 def one_session(ui, n: int) -> None:
-    from screens.driver import find_button, type_into
+    from testing.driver import find_button, type_into
 
     app = ui.app
     reader = app.services.devices.device("idcard")

@@ -20,8 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from screens.xserver import xvfb
+from testing.xserver import xvfb
 
 
 def peak_rss_mb(pid: int) -> float:

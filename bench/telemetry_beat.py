@@ -18,11 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "telemetry")]
-
 import requests
-from telemetry_support import TERMINAL, Hall
+from testing.telemetry import TERMINAL, Hall
 
 from hardware.model import Health, Paper, Status
 from kiosk import logs

@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ui_support import (FrameClock, SlowProxy, percentile, settings_for, start_app, start_hall,  # noqa: E402
+from ui_support import (FrameClock, SlowProxy, percentile, settings_for, start_app, start_hall,
                         stop, temp_folder)
 
 VERBOSE = "--verbose" in sys.argv  # print each long gap: (frame of the wait, ms)
@@ -74,7 +72,7 @@ def tap(ui, widget) -> None:
 
 
 def one_round(ui, waits: Waits) -> None:
-    from screens.driver import find_button, type_into
+    from testing.driver import find_button, type_into
 
     def tile(service):
         ui.app.go_home()

@@ -1,7 +1,7 @@
 """What the UI benchmarks share: a running hall, the real app on emulated devices in a window on Xvfb,
 a frame clock, a timed tap, and a proxy that makes the hall slow.
 
-The app is driven frame by frame in this process (screens.driver), the hall runs in its own
+The app is driven frame by frame in this process (testing.driver), the hall runs in its own
 process, the devices on their emulators (pty / TCP), so the figures include real I/O.
 """
 
@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # voice prompts play into nothing
 _X_SERVER = contextlib.ExitStack()
 
@@ -63,8 +62,8 @@ def start_app(settings, folder: Path):
     """The app in a window on a private Xvfb, drawn through X11 and GLX as on a kiosk. SDL's
     offscreen driver (what the GUI tests use) would add its own stall: with Mesa it holds the
     first update of a texture already drawn, e.g. a button's new label, 50-70 ms (measured)."""
-    from screens import xserver
-    from screens.driver import start_app as start
+    from testing import xserver
+    from testing.driver import start_app as start
     offscreen = not xserver.available()
     if offscreen:
         print("Xvfb is not installed: measuring under SDL's offscreen driver, which adds its own stalls")

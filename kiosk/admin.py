@@ -10,6 +10,7 @@ because monotonic time starts again at every boot.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import dataclasses
 import hashlib
@@ -23,6 +24,7 @@ import tempfile
 import threading
 import time
 import tomllib
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -207,39 +209,94 @@ def card_allowed(settings, uid: str) -> bool:
 # the audit log --------------------------------------------------------------------
 
 class AuditLog:
-    """Every admin action as one JSON line in admin-audit.jsonl, and a log record."""
+    """Every admin action as one JSON line in admin-audit.jsonl, and a log record.
+
+    `record` returns at once: the admin screens call it on Kivy's UI thread, so the lines are
+    appended and fsync'd by the log's own writer thread, in the order recorded. `flush` waits
+    until they are on disk; the app flushes every audit log on stop (its restart and exit leave
+    by os._exit after stopping), and an interpreter that exits normally flushes them too.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._lock = threading.Lock()
+        self._pending: list[str] = []  # lines recorded, not yet on disk
+        self._changed = threading.Condition()
+        self._writer: threading.Thread | None = None
+        with _audit_logs_lock:
+            _audit_logs.add(self)
 
     @classmethod
     def for_settings(cls, settings) -> AuditLog:
-        return cls(settings.state_dir() / AUDIT_FILE)
+        """The one AuditLog of this state directory (one writer keeps the lines in order)."""
+        path = settings.state_dir() / AUDIT_FILE
+        with _audit_logs_lock:
+            return next((a for a in _audit_logs if a.path == path), None) or cls(path)
 
     def record(self, action: str, **details: Any) -> dict:
         entry = {"time": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
                  "action": action, **details}
         line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, line.encode())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        with self._changed:
+            self._pending.append(line)
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_pending, name="admin-audit", daemon=True)
+                self._writer.start()
         level = logging.WARNING if action == "login failed" else logging.INFO
         log.log(level, "admin: %s", action, extra={"admin_action": action,
                                              **{f"admin_{k}": v for k, v in details.items()}})
         return entry
 
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every line recorded so far is on disk (or could not be written); False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._pending, timeout)
+
     def entries(self) -> list[dict]:
+        self.flush()
         try:
             lines = self.path.read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
             return []
         return [json.loads(line) for line in lines if line.strip()]
+
+    def _write_pending(self) -> None:
+        """The writer thread: appends what is pending, then ends (the next record starts another)."""
+        while True:
+            with self._changed:
+                lines = list(self._pending)
+                if not lines:
+                    self._writer = None
+                    return
+            try:
+                self._append("".join(lines).encode())
+            except OSError as e:  # the log record of each action was written when it was recorded
+                log.warning("cannot write the admin audit log %s (%s): %d action(s) not in it",
+                            self.path, e.strerror or e, len(lines))
+            with self._changed:
+                del self._pending[:len(lines)]
+                self._changed.notify_all()
+
+    def _append(self, data: bytes) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+_audit_logs: weakref.WeakSet[AuditLog] = weakref.WeakSet()  # one with lines pending stays (its writer holds it)
+_audit_logs_lock = threading.RLock()
+
+
+@atexit.register
+def flush_audit_logs(timeout: float = 10.0) -> bool:
+    """Wait until every audit line recorded in this process is on disk; False on timeout."""
+    with _audit_logs_lock:
+        logs_now = list(_audit_logs)
+    deadline = time.monotonic() + timeout
+    return all([audit.flush(max(0.0, deadline - time.monotonic())) for audit in logs_now])
 
 
 # settings -------------------------------------------------------------------------

@@ -13,7 +13,3 @@ class ConfigError(KioskError):
 
 class FontError(KioskError):
     exit_code = 4
-
-
-class NotAvailableYet(KioskError):
-    exit_code = 2

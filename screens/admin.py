@@ -69,6 +69,7 @@ class AdminGesture:
         self.restart_app = lambda: _leave_process(RESTART_EXIT)
         self.exit_to_desktop = lambda: _leave_process(DESKTOP_EXIT)
         core.recent_logs()  # start keeping log records for the logs screen
+        app_.bind(on_stop=lambda *_: core.flush_audit_logs())  # restart and exit leave by os._exit
         Window.bind(on_touch_down=self._touch)
         Clock.schedule_interval(self._tick, 0.5)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import gc
 import importlib
-import importlib.util
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -39,10 +38,6 @@ def screen_class(name: str):
     classes in its SCREENS dict; the module is imported on first use."""
     module = importlib.import_module(f"screens.{name.split('.')[0]}")
     return module.SCREENS[name]
-
-
-def has_flow(service: str) -> bool:
-    return importlib.util.find_spec(f"screens.{service}") is not None
 
 
 def make_transition() -> NoTransition:
@@ -198,11 +193,7 @@ class KioskApp(App):
         self.manager.current = screen.name
 
     def open_service(self, service: str) -> None:
-        if has_flow(service):
-            self.show(service)
-        else:
-            self.screen("soon").service = service
-            self.show("soon")
+        self.show(service)
 
     def go_home(self) -> None:
         self.history.clear()
@@ -215,7 +206,7 @@ class KioskApp(App):
     def end_session(self, reason: str) -> None:
         """Wipe the resident's data, drop every screen that may hold it, show the attract screen."""
         if self.cards_left and self.manager is not None and self.manager.current != "attract":
-            from kiosk.voice import voice_of
+            from screens.voice import voice_of
             voice_of(self).say("take_card")  # before the mode goes back to the default
         self.session.wipe(reason)
         self.history.clear()

@@ -15,7 +15,7 @@ from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, Strin
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
-from kiosk.voice import voice_of
+from screens.voice import voice_of
 from screens.widgets import KioskButton, KioskInput, KioskScreen, app
 
 Builder.load_file(str(Path(__file__).with_name("flow.kv")))

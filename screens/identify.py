@@ -22,8 +22,8 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from kiosk.privacy import mask_id_number, mask_name
-from kiosk.voice import voice_of
 from screens.flow import FlowScreen, name_problem
+from screens.voice import voice_of
 from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("identify.kv")))

@@ -13,7 +13,7 @@ from kivy.lang import Builder
 from kivy.properties import NumericProperty
 from kivy.uix.modalview import ModalView
 
-from kiosk.voice import voice_of
+from screens.voice import voice_of
 
 Builder.load_file(str(Path(__file__).with_name("idle.kv")))
 

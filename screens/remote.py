@@ -20,7 +20,6 @@ Each one is written to the admin audit log (kind only: never a message's text).
 from __future__ import annotations
 
 import io
-import logging
 import re
 import threading
 from pathlib import Path
@@ -36,7 +35,6 @@ from kiosk import config
 from kiosk.errors import ConfigError, KioskError
 
 Builder.load_file(str(Path(__file__).with_name("remote.kv")))
-log = logging.getLogger("kiosk.remote")
 
 UI_TIMEOUT = 10.0        # a main thread that does not answer in this time is reported, not waited for
 RESTART_DELAY = 0.5      # the restart leaves after the handler has returned to the telemetry worker
@@ -44,7 +42,7 @@ PNG_MAX = 2 * 1024 * 1024 - 64 * 1024  # the hall takes up to 2 MB; some room fo
 MESSAGE_SECONDS = (5, 3600)
 MESSAGE_MAX = 200
 # Screens that show only public information: a screenshot of them carries no personal data.
-PUBLIC_SCREENS = ("attract", "home", "guides", "outlets", "notices", "soon")
+PUBLIC_SCREENS = ("attract", "home", "guides", "outlets", "notices")
 
 
 class RemoteError(KioskError):
@@ -100,10 +98,7 @@ def register(telemetry, app) -> None:
 
 def _audited(app, kind: str, handler: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            core.AuditLog.for_settings(app.settings).record("hall command", kind=kind)
-        except OSError as e:  # the command still runs; the log says why it is not in the audit
-            log.warning("cannot write the audit log for a %s command (%s)", kind, e.strerror or e)
+        core.AuditLog.for_settings(app.settings).record("hall command", kind=kind)
         return handler(*args, **kwargs)
     return run
 

@@ -15,7 +15,7 @@ import pytest
 
 from kiosk import admin, config
 from kiosk.errors import ConfigError
-from tests_support import run_kiosk
+from testing.processes import run_kiosk
 
 
 class FakeClock:
@@ -154,12 +154,38 @@ def test_audit_lines_are_json_with_time_and_action(tmp_path, caplog):
     with caplog.at_level("INFO", logger="kiosk.admin"):
         audit.record("login", via="pin")
         audit.record("settings changed", keys=["terminal.secret", "ui.idle_timeout"])
+    assert audit.flush()
     lines = (tmp_path / "admin-audit.jsonl").read_text().splitlines()
     first, second = map(json.loads, lines)
     assert first["action"] == "login" and first["via"] == "pin" and "T" in first["time"]
     assert second["keys"] == ["terminal.secret", "ui.idle_timeout"]
     assert [r.admin_action for r in caplog.records] == ["login", "settings changed"]
     assert stat.S_IMODE((tmp_path / "admin-audit.jsonl").stat().st_mode) == 0o600
+
+
+def test_recording_does_not_wait_for_the_disk_and_a_clean_stop_loses_nothing(tmp_path, monkeypatch):
+    audit = admin.AuditLog(tmp_path / "admin-audit.jsonl")
+    real_fsync, in_fsync, go_on = admin.os.fsync, threading.Event(), threading.Event()
+
+    def slow_disk(fd):
+        in_fsync.set()
+        assert go_on.wait(30)
+        real_fsync(fd)
+    monkeypatch.setattr(admin.os, "fsync", slow_disk)
+    audit.record("login", via="pin")  # returns while its line is still on the way to the disk
+    assert in_fsync.wait(10)
+    for n in range(20):
+        audit.record("self-test", test=f"t{n}")
+    assert not audit.flush(0.1)  # the writer is still held in fsync
+    go_on.set()
+    assert admin.flush_audit_logs()  # what the app does on stop
+    lines = [json.loads(line) for line in (tmp_path / "admin-audit.jsonl").read_text().splitlines()]
+    assert [e.get("test") for e in lines] == [None] + [f"t{n}" for n in range(20)]  # all, in order
+
+
+def test_one_audit_log_per_state_directory(tmp_path):
+    settings = config.from_dict({"paths": {"state_dir": str(tmp_path)}})
+    assert admin.AuditLog.for_settings(settings) is admin.AuditLog.for_settings(settings)
 
 
 # -- settings ----------------------------------------------------------------------------------

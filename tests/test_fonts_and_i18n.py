@@ -10,7 +10,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from kiosk import fonts, i18n, paths
 from kiosk.errors import FontError
-from tests_support import run_kiosk
+from testing.processes import run_kiosk
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,7 +77,7 @@ def _message_ids_in_code():
         ids |= set(re.findall(r'app\.t\("((?:[^"\\]|\\.)+)"', text))
         ids |= set(re.findall(r'msgid="([^"]+)"', text))
         ids |= set(re.findall(r'(?:title|label|hint): "([^"]+)"', text))
-    from screens_messages import python_message_ids
+    from testing.messages import python_message_ids
     return ids | python_message_ids()
 
 

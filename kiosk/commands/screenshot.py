@@ -14,7 +14,6 @@ from kiosk.errors import ConfigError, KioskError
 TARGETS = {
     "attract": ("attract", None),
     "home": ("home", None),
-    "soon": ("soon", None),
     "idle-warning": ("home", "idle"),
     # "module:arg": screens.<module>.screenshot_setup(app, arg) prepares the screen and
     # returns a function that says when it is ready to be captured

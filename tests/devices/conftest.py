@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests_support import kiosk_env
+from testing.processes import kiosk_env
 
 SEED = Path(__file__).resolve().parents[2] / "assets" / "seed"
 TERMINAL_ID, TERMINAL_SECRET = "devices-test-01", "devices-secret-01"

@@ -4,7 +4,7 @@ import json
 import socket
 
 import pytest
-from tests_support import run_kiosk
+from testing.processes import run_kiosk
 
 SIM = '[devices]\nidcard = "sim:"\ncard = "sim:"\nprinter = "sim:"\nscanner = "sim:"\n'
 

@@ -98,18 +98,19 @@ def test_a_hung_health_check_does_not_hold_up_the_others(pcscd_running, hub_for)
     reader.emulator.slow_delay = 3.0
     reader.emulator.set_fault("slow")
 
-    started = time.monotonic()
     statuses = hub.check_all(1.0)
-    first = time.monotonic() - started
     assert statuses["idcard"].health is Health.OFFLINE
     assert "no answer to a health check within 1 s" in statuses["idcard"].reason
     assert all(statuses[k].health is Health.OK for k in ("card", "printer", "scanner")), statuses
     # asked again while the first check still hangs: not queued twice, still bounded
-    started = time.monotonic()
     again = hub.check_all(0.5)
-    second = time.monotonic() - started
     assert again["idcard"].health is Health.OFFLINE and again["printer"].health is Health.OK
-    assert first < 3.0 and second < 2.5, (first, second)  # generous: the slow answer takes 3 s
+    # Both answered before the slow answer came: had either waited for it, it would have said OK,
+    # which the hung check says by itself only now, when the answer arrives.
+    deadline = time.monotonic() + 20
+    while hub.statuses()["idcard"].health is not Health.OK and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert hub.statuses()["idcard"].health is Health.OK, hub.statuses()["idcard"]
 
     with pytest.raises(DeviceTimeout, match="did not finish within 0.2 s"):
         hub.call("idcard", lambda d: d.sam_status(), 0.2)

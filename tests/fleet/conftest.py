@@ -1,13 +1,8 @@
 """One running `kiosk hall` for the fleet tests, with a short offline time and a webhook catcher."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # for fleet_support (tests run with --import-mode=importlib)
-
-from fleet_support import OFFLINE_AFTER, OPERATOR, TERMINALS, Hall, Operator, Webhook  # noqa: E402
+from testing.fleet import OFFLINE_AFTER, OPERATOR, TERMINALS, Hall, Operator, Webhook
 
 
 

@@ -5,7 +5,7 @@ import re
 
 from PIL import Image
 
-from fleet_support import beat, terminal
+from testing.fleet import beat, terminal
 
 
 def png(colour=(200, 30, 30), size=(108, 192)):

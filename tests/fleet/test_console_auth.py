@@ -2,7 +2,7 @@
 
 import requests
 
-from fleet_support import OPERATOR, TERMINALS, Operator
+from testing.fleet import OPERATOR, TERMINALS, Operator
 
 
 def test_login_sets_strict_httponly_cookie(hall):

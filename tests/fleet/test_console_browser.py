@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from fleet_support import OFFLINE_AFTER, beat, terminal
+from testing.fleet import OFFLINE_AFTER, beat, terminal
 
 CHROMIUM = shutil.which("chromium")
 KEEP = Path(__file__).resolve().parents[2] / "docs" / "screens" / "fleet-console.png"

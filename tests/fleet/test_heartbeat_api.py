@@ -6,8 +6,8 @@ import time
 
 import requests
 
-from fleet_support import TERMINALS, beat, terminal
-from hall_support import signature
+from testing.fleet import TERMINALS, beat, terminal
+from testing.hall import signature
 
 
 def test_heartbeat_needs_no_idempotency_key_and_ignores_unknown_fields(hall):

@@ -6,8 +6,8 @@ import signal
 import sqlite3
 import threading
 
-from fleet_support import TERMINALS, beat, terminal
-from hall_support import Hall
+from testing.fleet import TERMINALS, beat, terminal
+from testing.hall import Hall
 
 
 def test_answered_heartbeat_is_on_disk_even_if_the_hall_dies_at_once(tmp_path):

@@ -3,7 +3,7 @@
 import re
 import time
 
-from fleet_support import beat, terminal
+from testing.fleet import beat, terminal
 
 
 def poll(check, seconds=12):
@@ -74,7 +74,7 @@ def test_app_errors_are_red_and_outbox_backlog_yellow(hall, operator):
 
 
 def test_never_seen_terminal_is_offline(hall, operator):
-    state, text = row_of(operator, "other-07")  # registered by hall_support, never heartbeats
+    state, text = row_of(operator, "other-07")  # registered by testing.hall, never heartbeats
     assert state == "offline" and "从未上报" in text
 
 

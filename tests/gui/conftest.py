@@ -1,5 +1,5 @@
 """One real KioskApp per test process (Kivy allows one), driven frame by frame by
-screens.driver.Ui under SDL's offscreen driver with Mesa."""
+testing.driver.Ui under SDL's offscreen driver with Mesa."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ GUI_SETTINGS = Settings().replace(devices=dataclasses.replace(Settings().devices
 
 @pytest.fixture(scope="session")
 def _app(tmp_path_factory):
-    from screens.driver import start_app
+    from testing.driver import start_app
 
     ui = start_app(GUI_SETTINGS, tmp_path_factory.mktemp("gui-state"))
     yield ui

@@ -7,15 +7,13 @@ import json
 import logging
 import os
 import sys
-from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # voice prompts play into nothing
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flow_support import assert_readable, dead_hall_url, device, find_button  # noqa: E402
+from testing.gui import assert_readable, dead_hall_url, device, find_button
 
-from kiosk import admin, config  # noqa: E402
+from kiosk import admin, config
 
 # the shared app's settings (as tests/gui/conftest.py has them): put back after each test
 GUI_SETTINGS = config.Settings().replace(devices=dataclasses.replace(config.Settings().devices, card="none:"))

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import os
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # voice prompts play into nothing
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flow_support import (
+from testing.gui import (
     ONLY_PRINTER,
     HallProcess,
     assert_elderly_sizes,

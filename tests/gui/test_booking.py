@@ -5,18 +5,15 @@ queued; a bad ID number refused; an identity read from a card is used masked."""
 from __future__ import annotations
 
 import os
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flow_support import (widget_image, ONLY_PRINTER, press, HallProcess, assert_readable, attach_printer, dead_hall_url,  # noqa: E402
+from testing.gui import (widget_image, ONLY_PRINTER, press, HallProcess, assert_readable, attach_printer, dead_hall_url,
                           detach_printer, find_button, hall_client, hall_settings, open_tile,
                           type_into, type_on_keyboard)
-from terminal_hall_support import id_number  # noqa: E402
+from testing.terminal_hall import id_number
 
 pytestmark = pytest.mark.gui
 NAME, PHONE = "赵六一", "13700001111"

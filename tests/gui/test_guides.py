@@ -5,14 +5,11 @@ the screen with zbar, a printed summary (printer emulator) and the paper-out fal
 from __future__ import annotations
 
 import json
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # flow_support (tests run with importlib mode)
-from flow_support import (HallProcess, assert_elderly_sizes, assert_readable, attach_printer, close_to,
+from testing.gui import (HallProcess, assert_elderly_sizes, assert_readable, attach_printer, close_to,
                           dead_hall_url, detach_printer, decode_qr, hall_settings, pixel, widget_image)
 from kiosk import paths
 from kiosk.config import Settings

@@ -7,14 +7,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import sqlite3
-import sys
-from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # voice prompts play into nothing
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flow_support import (ONLY_PRINTER, press, HallProcess, assert_readable, attach_printer, dead_hall_url,  # noqa: E402
+from testing.gui import (ONLY_PRINTER, press, HallProcess, assert_readable, attach_printer, dead_hall_url,
                           decode_qr, detach_printer, find_button, hall_client, hall_settings,
                           open_tile, type_into, type_on_keyboard, widget_image)
 

@@ -7,15 +7,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flow_support import (assert_readable, dead_hall_url, device, every_text, hall_settings,  # noqa: E402
+from testing.gui import (assert_readable, dead_hall_url, device, every_text, hall_settings,
                           press, type_into)
 
 pytestmark = pytest.mark.gui
@@ -194,7 +192,7 @@ def test_a_card_placed_on_the_attract_screen_starts_the_session_identified(ui):
 
 
 def test_take_your_card_is_said_when_a_session_ends_with_the_card_still_on_the_reader(ui):
-    from kiosk.voice import voice_of
+    from screens.voice import voice_of
     ui.app.apply_settings(hall_settings(dead_hall_url(), card="none:"))
     ui.app.settings = ui.app.settings.replace(ui=dataclasses.replace(ui.app.settings.ui, voice="on"))
     reader = device(ui, "idcard")

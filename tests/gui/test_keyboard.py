@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # test_shell's helpers (importlib mode)
-from test_shell import assert_readable, close_to, pixel  # noqa: E402
+from testing.gui import assert_readable, close_to, pixel
 
-from screens.theme import ELDERLY_PALETTE, NORMAL_PALETTE  # noqa: E402
+from screens.theme import ELDERLY_PALETTE, NORMAL_PALETTE
 
 pytestmark = pytest.mark.gui
 

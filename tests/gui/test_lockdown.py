@@ -10,9 +10,9 @@ import sys
 import time
 
 import pytest
-from tests_support import kiosk_env
+from testing.processes import kiosk_env
 
-from screens import xserver as xserver_module
+from testing import xserver as xserver_module
 
 pytestmark = pytest.mark.gui
 

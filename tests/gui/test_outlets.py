@@ -4,16 +4,13 @@ hall is down; the map QR code is read back from the screen with zbar."""
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # flow_support (tests run with importlib mode)
-from flow_support import (HallProcess, assert_elderly_sizes, assert_readable, dead_hall_url,  # noqa: E402
+from testing.gui import (HallProcess, assert_elderly_sizes, assert_readable, dead_hall_url,
                           decode_qr, hall_settings, widget_image)
-from kiosk import paths  # noqa: E402
-from kiosk.config import Settings  # noqa: E402
+from kiosk import paths
+from kiosk.config import Settings
 
 pytestmark = pytest.mark.gui
 

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flow_support import (HallProcess, device, every_text, hall_settings, open_tile, press,  # noqa: E402
+from testing.gui import (HallProcess, device, every_text, hall_settings, open_tile, press,
                           type_into)
 
 pytestmark = pytest.mark.gui
@@ -59,7 +57,7 @@ def fill_an_application_up_to_review(ui):
 def end_by_finish(ui, _reader):
     ui.app.go_home()
     ui.wait(lambda: ui.screen.name == "home" and not ui.app.manager.transition.is_active)
-    from screens.driver import find_button
+    from testing.driver import find_button
     press(ui, find_button(ui, "结束办理并清除我的信息"))
 
 

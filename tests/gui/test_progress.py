@@ -13,16 +13,13 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # voice prompts play into nothing
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flow_support import (
+from testing.gui import (
     HallProcess,
     assert_elderly_sizes,
     assert_readable,

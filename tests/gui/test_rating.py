@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flow_support import (ONLY_PRINTER, press, HallProcess, assert_readable, find_button, hall_client,  # noqa: E402
+from testing.gui import (ONLY_PRINTER, press, HallProcess, assert_readable, find_button, hall_client,
                           hall_settings, open_tile, type_into, type_on_keyboard)
 
 pytestmark = pytest.mark.gui
@@ -163,7 +160,7 @@ def test_english_elderly_rating_screen_is_readable(ui, online, hall):
 
 
 def test_voice_speaks_in_elderly_mode_by_default_and_follows_the_setting(ui, online):
-    from kiosk.voice import voice_of
+    from screens.voice import voice_of
     voice = voice_of(ui.app)
     ui.app.show("home")
     before = len(voice.played)

@@ -2,7 +2,7 @@
 carried out on the terminal (on Kivy's main thread where they need the UI), results reported,
 today's transactions counted, the local Prometheus endpoint, and `kiosk run` end to end.
 
-The hall is a real `kiosk hall` (tests/telemetry/telemetry_support.Hall) that asks for a
+The hall is a real `kiosk hall` (testing.telemetry.Hall) that asks for a
 heartbeat every second and has a console operator who queues commands with the console's form.
 The app's settings come from a file (so that "reload settings" has something to re-read)."""
 
@@ -25,13 +25,11 @@ from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # voice prompts play into nothing
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "telemetry"))
-from flow_support import assert_readable, find_button, open_tile, press, type_into  # noqa: E402
-from telemetry_support import TERMINAL, Hall, Operator, free_port  # noqa: E402
-from tests_support import kiosk_env  # noqa: E402
+from testing.gui import assert_readable, find_button, open_tile, press, type_into
+from testing.processes import free_port, kiosk_env
+from testing.telemetry import TERMINAL, Hall, Operator
 
-from kiosk import __version__, config  # noqa: E402
+from kiosk import __version__, config
 
 pytestmark = pytest.mark.gui
 TERMINAL_NAME = "测试大厅 远程终端 07"

@@ -4,7 +4,7 @@ import pytest
 from PIL import Image
 
 from screens.theme import ELDERLY_PALETTE, NORMAL_PALETTE, rgba
-from tests_support import run_kiosk
+from testing.processes import run_kiosk
 
 pytestmark = pytest.mark.gui
 

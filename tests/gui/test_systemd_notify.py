@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests_support import kiosk_env
+from testing.processes import kiosk_env
 
 pytestmark = pytest.mark.gui
 

@@ -5,15 +5,12 @@ a hardware keyboard still goes into the focused field, in order."""
 from __future__ import annotations
 
 import os
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flow_support import dead_hall_url, hall_settings, open_tile  # noqa: E402
+from testing.gui import dead_hall_url, hall_settings, open_tile
 
 pytestmark = pytest.mark.gui
 EID_NAME, EID_NUMBER = "李秀兰", "110105199207074562"  # fictional, valid check character

@@ -1,13 +1,8 @@
 """Fixtures: one running `kiosk hall` for the session (temp SQLite file, tiny seed set)."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # for hall_support (tests run with --import-mode=importlib)
-
-from hall_support import Client, Hall, person  # noqa: E402
+from testing.hall import Client, Hall, person
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import pytest
 
 from hall.api.applications import signal
 from hall.clock import add_working_days, working_days_between
-from hall_support import person
+from testing.hall import person
 
 
 def test_create_read_and_lookup(client, applicant):

@@ -3,7 +3,7 @@
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
-from hall_support import person
+from testing.hall import person
 
 
 def days(client, outlet="center", item="XK00101001"):

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from hall_support import OTHER, Client, Sign, signature
+from testing.hall import OTHER, Client, Sign, signature
 
 
 def headers(path, body=b"", method="GET", terminal="demo-001", secret="demo-secret", timestamp=None, nonce=None):

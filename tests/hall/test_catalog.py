@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from hall_support import SEED
+from testing.hall import SEED
 
 SEEDED = json.loads((SEED / "catalog.json").read_text(encoding="utf-8"))
 

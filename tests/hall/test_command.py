@@ -4,8 +4,8 @@ import json
 import shutil
 import socket
 
-from hall_support import SEED, Client, Hall
-from tests_support import run_kiosk
+from testing.hall import SEED, Client, Hall
+from testing.processes import run_kiosk
 
 
 def test_bad_terminal_argument(tmp_path):

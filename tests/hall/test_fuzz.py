@@ -19,7 +19,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 
-from hall_support import Sign
+from testing.hall import Sign
 
 EXAMPLES = 50
 CONTRACT = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

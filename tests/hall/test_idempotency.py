@@ -3,7 +3,7 @@
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from hall_support import OTHER, Client, Sign
+from testing.hall import OTHER, Client, Sign
 
 
 def lookup(client, id_number):

@@ -2,7 +2,7 @@
 
 import json
 
-from hall_support import SEED
+from testing.hall import SEED
 
 OUTLETS = json.loads((SEED / "outlets.json").read_text(encoding="utf-8"))
 NOTICES = json.loads((SEED / "notices.json").read_text(encoding="utf-8"))

@@ -2,7 +2,7 @@
 
 import time
 
-from hall_support import person
+from testing.hall import person
 
 
 def test_no_personal_data_in_log_or_database(hall, client):

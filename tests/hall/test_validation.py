@@ -2,7 +2,7 @@
 
 import pytest
 
-from hall_support import person
+from testing.hall import person
 
 GOOD = person(7)
 IND = {"整体满意度": 4, "办事效率": 4, "办事指南精确度": 5, "办事便捷度": 4, "平台操作性": 5}

@@ -11,7 +11,7 @@ from hardware.card.driver import NoCard
 from hardware.card.emulator import apply_command
 from hardware.card.vpcd_card import EmulatorError, VirtualCard, load_profiles
 from hardware.model import Health
-from tests_support import kiosk_env, run_kiosk
+from testing.processes import kiosk_env, run_kiosk
 from kiosk import paths
 
 SEED = {c["name"]: c for c in json.loads((paths.SEED / "sscards.json").read_text("utf-8"))["cards"]}

@@ -11,7 +11,7 @@ from hardware.idcard.driver import ReaderOffline
 from hardware.idcard.frame import StatusError
 from hardware.model import Health
 from kiosk.cli import main
-from tests_support import kiosk_env
+from testing.processes import kiosk_env
 
 FULL_ID, NAME, ADDRESS = "430102199003075518", "张晓明", "五一大道100号"
 

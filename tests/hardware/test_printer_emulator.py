@@ -16,7 +16,7 @@ from hardware.printer.receipt import PrintOptions, Receipt
 from hardware.printer.stream import Job, StatusRequest, StreamParser
 from hardware.printer.testpage import TEST_BARCODE, TEST_QR, selftest_receipt
 from kiosk.fonts import find_cjk_font
-from tests_support import kiosk_env
+from testing.processes import kiosk_env
 
 pytestmark = pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbar-tools not installed")
 

@@ -13,7 +13,7 @@ from hardware.model import Health
 from hardware.scanner import ScanError, SerialScanner, WedgeScanner, from_url
 from hardware.scanner.wedge import KeyBurst
 from kiosk.cli import main
-from tests_support import kiosk_env
+from testing.processes import kiosk_env
 
 
 def collect(device):

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 
 import pytest
-from tests_support import kiosk_env
+from testing.processes import kiosk_env
 
 from kiosk import logs
 from kiosk.telemetry import ErrorRing, TelemetryError, TransactionCounter

@@ -1,15 +1,11 @@
 """A real `kiosk hall` subprocess on a free port with its own SQLite file, stopped by pid."""
 
 import http.server
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from terminal_hall_support import TERMINAL_ID, TERMINAL_SECRET, HallProcess, StubHall  # noqa: E402
+from testing.terminal_hall import TERMINAL_ID, TERMINAL_SECRET, HallProcess, StubHall
 
 
 @pytest.fixture(scope="module")

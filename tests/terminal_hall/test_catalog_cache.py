@@ -7,8 +7,8 @@ import pytest
 from kiosk.catalog import Catalog, CatalogUnavailable
 from kiosk.hall_client import HallUnreachable
 from kiosk.store import Store
-from terminal_hall_support import TERMINAL_ID, TERMINAL_SECRET
-from tests_support import run_kiosk
+from testing.processes import run_kiosk
+from testing.terminal_hall import TERMINAL_ID, TERMINAL_SECRET
 
 GUIDE_FIELDS = ("code", "name", "department", "conditions", "materials", "steps", "promised_limit_days",
                 "fee", "place", "hours", "consult_phone", "complaint_phone", "online")
@@ -22,7 +22,7 @@ def store(tmp_path):
 
 
 def test_no_copy_and_no_hall_is_a_plain_error(store, client_for):
-    from terminal_hall_support import free_port
+    from testing.processes import free_port
     catalog = Catalog(store, client_for(f"http://127.0.0.1:{free_port()}", retries=0))
     assert isinstance(catalog.try_refresh(), HallUnreachable)
     with pytest.raises(CatalogUnavailable, match="no offline copy"):
@@ -104,7 +104,7 @@ def test_refresh_computes_pinyin_in_a_child_so_the_terminal_never_loads_pypinyin
     import subprocess
     import sys
 
-    from tests_support import kiosk_env
+    from testing.processes import kiosk_env
     script = f"""
 import sys
 from kiosk.catalog import Catalog

@@ -10,8 +10,8 @@ import pytest
 from kiosk.errors import ConfigError
 from kiosk.hall_client import (HallRejected, HallServerError, HallTimeout, HallUnreachable,
                                InsecureHallURL, signature)
-from terminal_hall_support import TERMINAL_SECRET, free_port, id_number
-from tests_support import run_kiosk
+from testing.processes import free_port, run_kiosk
+from testing.terminal_hall import TERMINAL_SECRET, id_number
 
 
 @pytest.mark.parametrize("url", ["http://hall.example.gov.cn", "http://10.0.0.5:8400/",

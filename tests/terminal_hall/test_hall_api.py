@@ -14,7 +14,8 @@ import pytest
 
 from kiosk import hall_api
 from kiosk.hall_client import HallError, HallRejected, HallUnreachable, HallUnreadable
-from terminal_hall_support import RESIDENT, TERMINAL_ID, free_port, id_number
+from testing.processes import free_port
+from testing.terminal_hall import RESIDENT, TERMINAL_ID, id_number
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32  # the hall checks the signature only
 
@@ -78,7 +79,7 @@ APPLICATION_SAMPLE = {"number": "SB20260101000001", "item_code": "X", "item_name
 @pytest.fixture(scope="module")
 def client(hall):
     from kiosk.hall_client import HallClient
-    from terminal_hall_support import TERMINAL_SECRET
+    from testing.terminal_hall import TERMINAL_SECRET
     with HallClient(hall.url, TERMINAL_ID, TERMINAL_SECRET, retries=0, timeout=10) as c:
         yield c
 

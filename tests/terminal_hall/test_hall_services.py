@@ -15,7 +15,8 @@ from kiosk.outbox import Outbox
 from kiosk.progress import Progress
 from kiosk.public_info import PublicInfo, notice_titles
 from kiosk.store import Store
-from terminal_hall_support import RESIDENT, application, free_port, id_number
+from testing.processes import free_port
+from testing.terminal_hall import RESIDENT, application, id_number
 
 SEED_OUTLETS = json.loads((paths.SEED / "outlets.json").read_text(encoding="utf-8"))
 SEED_NOTICES = json.loads((paths.SEED / "notices.json").read_text(encoding="utf-8"))

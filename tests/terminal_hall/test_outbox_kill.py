@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from kiosk.store import Store
-from terminal_hall_support import TERMINAL_ID, TERMINAL_SECRET, applications_of, id_number, online_item_code
-from tests_support import kiosk_env
+from testing.processes import kiosk_env
+from testing.terminal_hall import TERMINAL_ID, TERMINAL_SECRET, applications_of, id_number, online_item_code
 
 SCRIPT = Path(__file__).with_name("outbox_terminal.py")
 N = 40        # the hall's lookup lists the newest 50 per identity

@@ -1,4 +1,4 @@
-"""Helpers for the resident-flow GUI tests: a real hall, settings that point the app at it,
+"""Helpers for the GUI tests: a real hall, settings that point the app at it,
 readability and pixel checks, and decoding a QR code shown on screen (zbar)."""
 
 from __future__ import annotations
@@ -6,18 +6,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import subprocess
-import sys
-from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
 from kiosk.config import Settings
-from screens.driver import find_button, open_tile, press, reveal, type_into, type_on_keyboard  # noqa: F401 (driving a flow)
 from screens.theme import rgba
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "terminal_hall"))
-from terminal_hall_support import (TERMINAL_ID, TERMINAL_SECRET, HallProcess,  # noqa: E402,F401
-                                   free_port)
+from testing.driver import find_button, open_tile, press, reveal, type_into, type_on_keyboard  # noqa: F401 (driving a flow)
+from testing.processes import free_port
+from testing.terminal_hall import TERMINAL_ID, TERMINAL_SECRET, HallProcess  # noqa: F401 (the flows' hall)
 
 
 def hall_settings(url: str, **devices: str) -> Settings:

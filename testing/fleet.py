@@ -1,21 +1,17 @@
 """Helpers for the fleet tests: a webhook catcher, heartbeat bodies, and an operator's browser session.
 
-The hall itself is started by tests/hall/hall_support.Hall (a real `kiosk hall` process);
-requests are signed by its Sign, written from docs/hall-api.md.
+The hall itself is started by testing.hall.Hall (a real `kiosk hall` process); requests are
+signed by its Sign, written from docs/hall-api.md.
 """
 
 import json
 import re
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "hall"))
-
-from hall_support import Client, Hall, Sign  # noqa: E402,F401
+from testing.hall import Client, Hall, Sign  # noqa: F401 (the fleet tests' hall and client)
 
 TERMINALS = {f"fl-{n:02d}": f"fleet-secret-{n:02d}" for n in range(1, 11)}
 OPERATOR = ("ops", "correct horse battery")

@@ -1,6 +1,7 @@
-"""Helpers for tests that run the real `kiosk` command in a subprocess (tests/ is on sys.path)."""
+"""Running the real `kiosk` command in a subprocess, and a free TCP port for a server to take."""
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -15,3 +16,9 @@ def kiosk_env(**extra):
 def run_kiosk(*args, timeout=60, env=None):
     return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], capture_output=True,
                           text=True, timeout=timeout, env=kiosk_env(**(env or {})))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import requests
 
-SEED = Path(__file__).parent / "seed"
+SEED = Path(__file__).resolve().parents[1] / "tests" / "hall" / "seed"  # a small seed set
 OTHER = ("other-07", "other-secret-07")
 
 

@@ -5,7 +5,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,17 +12,12 @@ import time
 from pathlib import Path
 
 import requests
-from tests_support import kiosk_env
+
+from testing.hall import SEED
+from testing.processes import free_port, kiosk_env
 
 TERMINAL = ("tm-tele-01", "tele-secret-01")
 OPERATOR = ("ops", "telemetry-ops-pw")
-SEED = Path(__file__).resolve().parent.parent / "hall" / "seed"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Hall:
@@ -60,9 +54,6 @@ class Hall:
             except subprocess.TimeoutExpired:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)
-
-    def has_heartbeat_endpoint(self) -> bool:
-        return requests.post(self.url + "/api/v1/heartbeat", json={}, timeout=5).status_code != 404
 
     # what the hall stored, read from its database file
     def query(self, sql, *params):

@@ -1,31 +1,20 @@
-"""Helpers for the terminal-side hall tests (imported by name: conftest puts this folder on sys.path)."""
+"""A `kiosk hall` with the project's seed for the terminal side (outbox, catalogue, GUI flows),
+the terminal it knows, and fictional applicants."""
 
 import http.server
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 
-from pathlib import Path
-
 import requests
 
-from tests_support import kiosk_env
-
 from kiosk import hall_api, paths
+from testing.processes import free_port, kiosk_env
 
 TERMINAL_ID, TERMINAL_SECRET = "test-term-01", "test-secret-0123"
-# The project's seed once it is written; until then the hall tests' small seed set.
-SEED_DIR = paths.SEED if (paths.SEED / "catalog.json").exists() else \
-    Path(__file__).resolve().parent.parent / "hall" / "seed"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+SEED_DIR = paths.SEED
 
 
 class HallProcess:

@@ -111,7 +111,7 @@ def voice_of(app) -> Voice:
 
 
 def say(key: str) -> bool:
-    """Say a prompt through the running app: `from kiosk.voice import say; say("take_receipt")`."""
+    """Say a prompt through the running app: `from screens.voice import say; say("take_receipt")`."""
     from kivy.app import App
     app = App.get_running_app()
     return voice_of(app).say(key) if app is not None else False
