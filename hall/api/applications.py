@@ -7,12 +7,12 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, Field, TypeAdapter, WithJsonSchema
 from sqlalchemy import select
 
 from hall import clock, db
 from hall.api.deps import ReadDB, WriteDB
-from hall.checks import IdNumber, PersonName, Phone, text
+from hall.checks import Body, IdNumber, PersonName, Phone, text
 from hall.errors import COMMON_ERRORS, POST_ERRORS, invalid, not_found
 from hall.identity import id_hash, mask_id, mask_name, new_number
 from hall.idempotency import IdempotencyDep
@@ -39,15 +39,13 @@ FormValue = Annotated[Any, AfterValidator(_form_value), WithJsonSchema(
                {"type": "null"}]})]
 
 
-class Applicant(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Applicant(Body):
     name: PersonName
     id_number: IdNumber
     phone: Phone
 
 
-class ApplicationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ApplicationIn(Body):
     item_code: Annotated[str, Field(min_length=1, max_length=64)]
     applicant: Applicant
     form: dict[Annotated[str, Field(min_length=1, max_length=64)], FormValue] = Field(
@@ -55,8 +53,7 @@ class ApplicationIn(BaseModel):
     channel: Literal["kiosk", "web", "window"] = "kiosk"
 
 
-class Lookup(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Lookup(Body):
     id_number: IdNumber
 
 

@@ -10,12 +10,12 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
 
 from hall import calendar, clock, db
 from hall.api.deps import ReadDB, WriteDB
-from hall.checks import IdNumber, PersonName, Phone
+from hall.checks import Body, IdNumber, PersonName, Phone
 from hall.errors import COMMON_ERRORS, POST_ERRORS, HallError, invalid, not_found
 from hall.identity import id_hash, mask_id, new_number
 from hall.idempotency import IdempotencyDep
@@ -37,8 +37,7 @@ class SlotOut(BaseModel):
     booked: int
 
 
-class BookingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BookingIn(Body):
     slot_id: int = Field(ge=1, le=2**31 - 1)
     item_code: Annotated[str, Field(min_length=1, max_length=64)]
     name: PersonName

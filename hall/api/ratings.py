@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hall import clock, db
 from hall.api.deps import WriteDB
-from hall.checks import Reference, text
+from hall.checks import Body, Reference, text
 from hall.errors import COMMON_ERRORS, POST_ERRORS, HallError, invalid
 from hall.idempotency import IdempotencyDep
 
@@ -22,8 +22,7 @@ SUBJECTS = {"application": db.Application.number, "request": db.HotlineRequest.t
             "booking": db.Booking.number, "guide": db.Item.code}
 
 
-class Indicators(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Indicators(Body):
     overall: Level = Field(alias="整体满意度")
     efficiency: Level = Field(alias="办事效率")
     guide_accuracy: Level = Field(alias="办事指南精确度")
@@ -31,14 +30,12 @@ class Indicators(BaseModel):
     usability: Level = Field(alias="平台操作性")
 
 
-class Subject(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Subject(Body):
     kind: Literal["application", "request", "booking", "guide"]
     ref: Reference
 
 
-class RatingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RatingIn(Body):
     level: Level = Field(description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
     indicators: Indicators
     subject: Subject

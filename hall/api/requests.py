@@ -6,12 +6,12 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from hall import clock, db
 from hall.api.deps import ReadDB, WriteDB
-from hall.checks import PersonName, Phone, text
+from hall.checks import Body, PersonName, Phone, text
 from hall.errors import COMMON_ERRORS, POST_ERRORS, not_found
 from hall.identity import new_number
 from hall.idempotency import IdempotencyDep
@@ -23,8 +23,7 @@ Status = Literal["受理", "派单", "办理", "回复", "督办", "办结", "�
 LIMIT_DAYS = {"咨询": 7, "求助": 7, "建议": 7, "投诉": 15, "举报": 15}
 
 
-class RequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RequestIn(Body):
     type: RequestType
     content: text(5, 1000)
     location: text(0, 200) = ""

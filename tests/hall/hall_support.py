@@ -63,6 +63,10 @@ class Client:
         headers.setdefault("Content-Type", "application/json")
         return self.http.post(self.base + path, data=data, headers=headers, timeout=30, **kw)
 
+    def request(self, method, path, raw=None):
+        """GET, or POST of these raw bytes as JSON."""
+        return self.get(path) if method == "GET" else self.post(path, raw=raw or b"")
+
 
 class Hall:
     def __init__(self, tmp: Path, *extra):
@@ -103,3 +107,43 @@ def person(seq=None):
     weights = [2 ** (17 - i) % 11 for i in range(17)]
     check = "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights)) % 11]
     return {"name": "王小" + "明亮华"[seq % 3], "id_number": first17 + check, "phone": f"139{seq:08d}"}
+
+
+# --- the hall's own OpenAPI document, read as a client would: new endpoints are covered by themselves
+
+def openapi(base):
+    return requests.get(base + "/api/v1/openapi.json", timeout=30).json()
+
+
+def signed_operations(doc):
+    """(METHOD, path template, operation) of every operation that needs a terminal's signature."""
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            if operation.get("security"):
+                yield method.upper(), path, operation
+
+
+def resolve(doc, schema):
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def number_paths(doc, schema, at=()):
+    """Paths (tuples of keys) to every number or integer a JSON body may hold."""
+    schema = resolve(doc, schema)
+    if schema.get("type") in ("number", "integer"):
+        yield at
+    for option in schema.get("anyOf", []) + schema.get("oneOf", []):
+        yield from number_paths(doc, option, at)
+    for name, child in schema.get("properties", {}).items():
+        yield from number_paths(doc, child, at + (name,))
+    if isinstance(schema.get("additionalProperties"), dict):
+        yield from number_paths(doc, schema["additionalProperties"], at + ("k1",))
+    if isinstance(schema.get("items"), dict):
+        yield from number_paths(doc, schema["items"], at + (0,))
+
+
+def fill_path(template, values=None, default="x1"):
+    """A path template with each {parameter} replaced (by `values[name]`, else `default`)."""
+    return re.sub(r"\{(\w+)\}", lambda m: str((values or {}).get(m[1], default)), template)
