@@ -20,6 +20,8 @@ from hall import calendar, db, fleet, seed
 from hall.api import appointments, applications, catalog, public, ratings, requests
 from hall.auth import TerminalAuth
 from hall.errors import install as install_errors
+from hall.fleet.console import PAGE_HEADERS
+from hall.headers import SecurityHeaders
 from hall.idempotency import StoredAnswer
 from hall.models import Item
 
@@ -91,6 +93,7 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
     for module in (catalog, applications, requests, ratings, appointments, public):
         app.include_router(module.router, prefix=PREFIX)
     app.add_middleware(TerminalAuth, database=database)
+    app.add_middleware(SecurityHeaders, pages_prefix="/console", page_headers=PAGE_HEADERS)  # outermost
     app.openapi = lambda: _openapi(app)
     return app
 
