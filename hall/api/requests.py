@@ -64,7 +64,7 @@ def create(body: RequestIn, session: WriteDB, idem: IdempotencyDep):
         name=body.name or "", terminal_id=idem.terminal_id, status="受理", submitted_at=clock.utc_naive(now),
         due_date=clock.add_working_days(now.date(), LIMIT_DAYS[body.type]),
         history=[{"status": "受理", "at": now.isoformat(timespec="seconds"),
-                  "note": f"自助终端 {idem.terminal_id} 受理"}])
+                  "note": "自助终端受理"}])  # for the resident: the terminal is in its own column
     session.add(row)
     session.flush()
     return idem.answer(session, 201, _out(row))

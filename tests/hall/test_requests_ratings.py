@@ -21,6 +21,7 @@ def test_each_type(client, applicant, kind, limit):
     assert [h["status"] for h in ticket["history"]] == ["受理"]
     assert applicant["phone"] not in created.text and applicant["name"] not in created.text
     assert client.get(f"/api/v1/requests/{ticket['ticket']}").json() == ticket
+    assert ticket["history"][0]["note"] == "自助终端受理" and "demo-001" not in created.text
 
 
 def test_landline_and_no_name(client):
