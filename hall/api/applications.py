@@ -16,6 +16,7 @@ from hall.checks import Body, IdNumber, PersonName, Phone, text
 from hall.errors import COMMON_ERRORS, POST_ERRORS, invalid, not_found
 from hall.identity import id_hash, mask_id, mask_name, new_number
 from hall.idempotency import IdempotencyDep
+from hall.limits import LOOKUP_ERRORS, LookupLimited
 
 router = APIRouter(tags=["applications"], responses=COMMON_ERRORS)
 FINISHED = {"办结", "不予受理"}
@@ -142,18 +143,21 @@ def create(body: ApplicationIn, request: Request, session: WriteDB, idem: Idempo
     return idem.answer(session, 201, {**_progress(row), "submitted_at": clock.iso(row.submitted_at)})
 
 
-@router.post("/applications/lookup", response_model=Applications,
+@router.post("/applications/lookup", response_model=Applications, responses=LOOKUP_ERRORS,
              description="By ID number, in the body so it never appears in a URL or an access log. "
-                         "The newest 50. No Idempotency-Key needed: it changes nothing.")
-def lookup(body: Lookup, request: Request, session: ReadDB):
-    rows = session.scalars(select(db.Application)
-                           .where(db.Application.id_hash == id_hash(request.app.state.id_key, body.id_number))
+                         "The newest 50. No Idempotency-Key needed: it changes nothing. "
+                         "Rate-limited per terminal and per ID number.")
+def lookup(body: Lookup, request: Request, session: ReadDB, lookups: LookupLimited):
+    person = id_hash(request.app.state.id_key, body.id_number)
+    lookups.resident(person)
+    rows = session.scalars(select(db.Application).where(db.Application.id_hash == person)
                            .order_by(db.Application.id.desc()).limit(50))
     return {"items": [_progress(row) for row in rows]}
 
 
-@router.get("/applications/{number}", response_model=Progress)
-def read(number: Annotated[str, Path(max_length=16)], session: ReadDB):
+@router.get("/applications/{number}", response_model=Progress, responses=LOOKUP_ERRORS,
+            description="Rate-limited per terminal.")
+def read(number: Annotated[str, Path(max_length=16)], session: ReadDB, _: LookupLimited):
     row = session.scalar(select(db.Application).where(db.Application.number == number))
     if row is None:
         raise not_found("application")

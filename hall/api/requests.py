@@ -15,6 +15,7 @@ from hall.checks import Body, PersonName, Phone, text
 from hall.errors import COMMON_ERRORS, POST_ERRORS, not_found
 from hall.identity import new_number
 from hall.idempotency import IdempotencyDep
+from hall.limits import LOOKUP_ERRORS, LookupLimited
 
 router = APIRouter(tags=["12345 requests"], responses=COMMON_ERRORS)
 RequestType = Literal["咨询", "求助", "投诉", "建议", "举报"]
@@ -70,9 +71,10 @@ def create(body: RequestIn, session: WriteDB, idem: IdempotencyDep):
     return idem.answer(session, 201, _out(row))
 
 
-@router.get("/requests/{ticket}", response_model=RequestOut,
-            description="Status and history only: the content and contact stay with the hotline.")
-def read(ticket: Annotated[str, Path(max_length=16)], session: ReadDB):
+@router.get("/requests/{ticket}", response_model=RequestOut, responses=LOOKUP_ERRORS,
+            description="Status and history only: the content and contact stay with the hotline. "
+                        "Rate-limited per terminal.")
+def read(ticket: Annotated[str, Path(max_length=16)], session: ReadDB, _: LookupLimited):
     row = session.scalar(select(db.HotlineRequest).where(db.HotlineRequest.ticket == ticket))
     if row is None:
         raise not_found("request")

@@ -69,14 +69,14 @@ class Client:
 
 
 class Hall:
-    def __init__(self, tmp: Path, *extra):
+    def __init__(self, tmp: Path, *extra, env=None):
         self.db = tmp / "hall.db"
         self.log = tmp / "hall.log"
         self._log = open(self.log, "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kiosk.cli", "hall", "--port", "0", "--db", str(self.db), "--seed", str(SEED),
              "--terminal", ":".join(OTHER), *extra],
-            stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
         deadline, match = time.monotonic() + 30, None
         while not match and self.process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
