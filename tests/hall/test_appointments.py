@@ -1,5 +1,6 @@
 """Appointments: 14 working days, slots from the outlet's periods, booking without overbooking, cancelling."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
@@ -95,15 +96,23 @@ def test_item_must_be_handled_by_the_outlet(client, applicant):
     assert response.status_code == 422 and response.json()["error"]["fields"][0]["field"] == "body.item_code"
 
 
-def test_no_overbooking_under_concurrency(client):
+def test_no_overbooking_under_concurrency(hall, client):
+    """50 residents booking the same slot at once, each from its own connection: exactly its
+    capacity get a place, the rest slot_full, and the count stays true."""
     day = days(client).json()[-1]["date"]
     slot = slots(client, day)[-1]
     assert slot["booked"] == 0
-    people = [person(100 + i) for i in range(10)]
-    with ThreadPoolExecutor(10) as pool:
-        answers = list(pool.map(lambda who: book(client, slot["slot_id"], who), people))
+    people, start = [person(100 + i) for i in range(50)], threading.Barrier(50)
+
+    def one(who):
+        own = Client(hall.base)
+        start.wait()
+        return book(own, slot["slot_id"], who)
+
+    with ThreadPoolExecutor(50) as pool:
+        answers = list(pool.map(one, people))
     codes = sorted(a.status_code for a in answers)
-    assert codes == [201] * slot["capacity"] + [409] * (10 - slot["capacity"])
+    assert codes == [201] * slot["capacity"] + [409] * (50 - slot["capacity"])
     assert {a.json()["error"]["code"] for a in answers if a.status_code == 409} == {"slot_full"}
     assert next(s for s in slots(client, day) if s["slot_id"] == slot["slot_id"])["booked"] == slot["capacity"]
     assert len({a.json()["ticket"] for a in answers if a.status_code == 201}) == slot["capacity"]
