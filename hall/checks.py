@@ -21,12 +21,13 @@ LANDLINE = r"0\d{2,3}-?\d{7,8}"
 
 
 class Body(BaseModel):
-    """A request body: unknown fields refused, and no Infinity or NaN in any number.
+    """A request body: unknown fields refused, values of the type the OpenAPI document says
+    (strict: no true for a number, no "5" for an integer), and no Infinity or NaN.
 
     Python's json reads the tokens Infinity and NaN, and 1e999 as infinity; no JSON number is
     either, and letting them through makes a 500 of the first arithmetic or database write.
     """
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 def id_check_character(first17: str) -> str:

@@ -60,7 +60,7 @@ def test_metrics(hall):
     assert metric(after, "fleet_heartbeats_received_total") - metric(before, "fleet_heartbeats_received_total") >= 2
     assert metric(after, "fleet_terminals", state="red") >= 1
     assert sum(metric(after, "fleet_terminals", state=s) for s in ("green", "yellow", "red", "offline")) \
-        == len(TERMINALS) + 2  # and demo-001, other-07
+        == len(TERMINALS) + 3  # and demo-001, other-07, fuzz-01
     assert metric(after, "fleet_devices", kind="printer", health="error") >= 1
     assert metric(after, "fleet_outbox_depth_sum") >= 7
     assert "fleet_alerts_sent_total" in after

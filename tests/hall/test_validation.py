@@ -154,3 +154,22 @@ def _fields(answer):
         return [f["field"] for f in answer.json()["error"].get("fields") or []]
     except ValueError:
         return []
+
+
+@pytest.mark.parametrize("path,body,field", [
+    ("/api/v1/heartbeat", {"app_version": "1", "uptime_s": 1, "cpu_percent": 1, "memory_mb": 1, "disk_free_mb": 1,
+                           "outbox_depth": 0, "outbox_oldest_s": False}, "body.outbox_oldest_s"),
+    ("/api/v1/heartbeat", {"app_version": "1", "uptime_s": "7", "cpu_percent": 1, "memory_mb": 1, "disk_free_mb": 1,
+                           "outbox_depth": 0}, "body.uptime_s"),
+    ("/api/v1/ratings", {"level": True, "indicators": IND, "subject": {"kind": "guide", "ref": "XK00101001"}},
+     "body.level"),
+    ("/api/v1/ratings", {"level": 4, "indicators": dict(IND, 整体满意度="4"), "subject": {"kind": "guide",
+                                                                                   "ref": "XK00101001"}},
+     "body.indicators.整体满意度"),
+])
+def test_a_value_of_another_type_is_refused_not_converted(client, path, body, field):
+    """The document says number, integer or boolean: true, false and "7" are refused (the
+    schema-based fuzzing found heartbeats with outbox_oldest_s: false accepted)."""
+    response = client.post(path, body)
+    assert response.status_code == 422, response.text
+    assert field in [f["field"] for f in response.json()["error"]["fields"]]
