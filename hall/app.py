@@ -20,7 +20,10 @@ from hall import calendar, db, fleet, seed
 from hall.api import appointments, applications, catalog, public, ratings, requests
 from hall.auth import TerminalAuth
 from hall.errors import install as install_errors
+from hall.fleet.console import PAGE_HEADERS
+from hall.headers import SecurityHeaders
 from hall.idempotency import StoredAnswer
+from hall.limits import LookupLimits, Lookups, MemoryLimiter
 from hall.models import Item
 
 VERSION = "1.0.0"
@@ -63,7 +66,10 @@ def _catalog_export(database: db.Database) -> tuple[str, bytes]:
 
 def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
                terminals: dict[str, str] | None = None,
-               fleet_settings: fleet.FleetSettings | None = None) -> FastAPI:
+               fleet_settings: fleet.FleetSettings | None = None,
+               lookup_limits: LookupLimits | None = None) -> FastAPI:
+    """`lookup_limits` None: from the environment (hall.limits)."""
+    lookup_limits = lookup_limits or LookupLimits.from_environ()
     database = db.Database(db_url)
     if seed_dir is not None:
         seed.load(database, Path(seed_dir))
@@ -76,6 +82,7 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
     app.state.database = database
     app.state.id_key = _id_key(database)
     app.state.catalog_export = _catalog_export(database)
+    app.state.lookups = Lookups(lookup_limits, MemoryLimiter())
     install_errors(app)
 
     @app.exception_handler(StoredAnswer)
@@ -91,6 +98,7 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
     for module in (catalog, applications, requests, ratings, appointments, public):
         app.include_router(module.router, prefix=PREFIX)
     app.add_middleware(TerminalAuth, database=database)
+    app.add_middleware(SecurityHeaders, pages_prefix="/console", page_headers=PAGE_HEADERS)  # outermost
     app.openapi = lambda: _openapi(app)
     return app
 

@@ -10,7 +10,7 @@ import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 _WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
 _CHECK = "10X98765432"
@@ -18,6 +18,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NAME = re.compile(r"(?:[^\W\d_]|[·・.'\- ])+")
 MOBILE = r"1[3-9]\d{9}"
 LANDLINE = r"0\d{2,3}-?\d{7,8}"
+
+
+class Body(BaseModel):
+    """A request body: unknown fields refused, values of the type the OpenAPI document says
+    (strict: no true for a number, no "5" for an integer), and no Infinity or NaN.
+
+    Python's json reads the tokens Infinity and NaN, and 1e999 as infinity; no JSON number is
+    either, and letting them through makes a 500 of the first arithmetic or database write.
+    """
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 def id_check_character(first17: str) -> str:

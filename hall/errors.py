@@ -10,9 +10,10 @@ from starlette.exceptions import HTTPException
 
 
 class HallError(Exception):
-    def __init__(self, status: int, code: str, message: str, fields: list[dict] | None = None):
+    def __init__(self, status: int, code: str, message: str, fields: list[dict] | None = None,
+                 headers: dict[str, str] | None = None):
         super().__init__(message)
-        self.status, self.code, self.message, self.fields = status, code, message, fields
+        self.status, self.code, self.message, self.fields, self.headers = status, code, message, fields, headers
 
 
 class FieldProblem(BaseModel):
@@ -53,7 +54,7 @@ _STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 def install(app: FastAPI) -> None:
     @app.exception_handler(HallError)
     async def _hall_error(_request: Request, exc: HallError):
-        return error_response(exc.status, exc.code, exc.message, exc.fields)
+        return error_response(exc.status, exc.code, exc.message, exc.fields, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError):

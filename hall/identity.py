@@ -11,6 +11,11 @@ def id_hash(key: bytes, id_number: str) -> str:
     return hmac.new(key, id_number.upper().encode(), hashlib.sha256).hexdigest()
 
 
+def same_id(stored_hash: str | None, given_hash: str) -> bool:
+    """Whether a record's ID-number hash is the one given, in constant time (None: no record)."""
+    return hmac.compare_digest((stored_hash or "").encode(), given_hash.encode()) and stored_hash is not None
+
+
 def mask_id(id_number: str) -> str:
     return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
 

@@ -22,6 +22,7 @@ import requests
 
 SEED = Path(__file__).resolve().parents[1] / "tests" / "hall" / "seed"  # a small seed set
 OTHER = ("other-07", "other-secret-07")
+FUZZER = ("fuzz-01", "fuzz-secret-01")  # test_fuzz's own terminal: its look-ups count against no one else's
 
 
 def signature(secret, method, path_with_query, body, timestamp, nonce):
@@ -63,16 +64,20 @@ class Client:
         headers.setdefault("Content-Type", "application/json")
         return self.http.post(self.base + path, data=data, headers=headers, timeout=30, **kw)
 
+    def request(self, method, path, raw=None):
+        """GET, or POST of these raw bytes as JSON."""
+        return self.get(path) if method == "GET" else self.post(path, raw=raw or b"")
+
 
 class Hall:
-    def __init__(self, tmp: Path, *extra):
+    def __init__(self, tmp: Path, *extra, env=None):
         self.db = tmp / "hall.db"
         self.log = tmp / "hall.log"
         self._log = open(self.log, "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kiosk.cli", "hall", "--port", "0", "--db", str(self.db), "--seed", str(SEED),
-             "--terminal", ":".join(OTHER), *extra],
-            stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+             "--terminal", ":".join(OTHER), "--terminal", ":".join(FUZZER), *extra],
+            stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
         deadline, match = time.monotonic() + 30, None
         while not match and self.process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -103,3 +108,43 @@ def person(seq=None):
     weights = [2 ** (17 - i) % 11 for i in range(17)]
     check = "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights)) % 11]
     return {"name": "王小" + "明亮华"[seq % 3], "id_number": first17 + check, "phone": f"139{seq:08d}"}
+
+
+# --- the hall's own OpenAPI document, read as a client would: new endpoints are covered by themselves
+
+def openapi(base):
+    return requests.get(base + "/api/v1/openapi.json", timeout=30).json()
+
+
+def signed_operations(doc):
+    """(METHOD, path template, operation) of every operation that needs a terminal's signature."""
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            if operation.get("security"):
+                yield method.upper(), path, operation
+
+
+def resolve(doc, schema):
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def number_paths(doc, schema, at=()):
+    """Paths (tuples of keys) to every number or integer a JSON body may hold."""
+    schema = resolve(doc, schema)
+    if schema.get("type") in ("number", "integer"):
+        yield at
+    for option in schema.get("anyOf", []) + schema.get("oneOf", []):
+        yield from number_paths(doc, option, at)
+    for name, child in schema.get("properties", {}).items():
+        yield from number_paths(doc, child, at + (name,))
+    if isinstance(schema.get("additionalProperties"), dict):
+        yield from number_paths(doc, schema["additionalProperties"], at + ("k1",))
+    if isinstance(schema.get("items"), dict):
+        yield from number_paths(doc, schema["items"], at + (0,))
+
+
+def fill_path(template, values=None, default="x1"):
+    """A path template with each {parameter} replaced (by `values[name]`, else `default`)."""
+    return re.sub(r"\{(\w+)\}", lambda m: str((values or {}).get(m[1], default)), template)

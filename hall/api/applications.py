@@ -7,18 +7,21 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, Field, TypeAdapter, WithJsonSchema
 from sqlalchemy import select
 
 from hall import clock, db
 from hall.api.deps import ReadDB, WriteDB
-from hall.checks import IdNumber, PersonName, Phone, text
+from hall.checks import Body, IdNumber, PersonName, Phone, text
 from hall.errors import COMMON_ERRORS, POST_ERRORS, invalid, not_found
 from hall.identity import id_hash, mask_id, mask_name, new_number
 from hall.idempotency import IdempotencyDep
+from hall.limits import LOOKUP_ERRORS, LookupLimited
 
 router = APIRouter(tags=["applications"], responses=COMMON_ERRORS)
 FINISHED = {"办结", "不予受理"}
+# Timeline notes are for the resident (the submitting terminal is kept in its own column).
+SUBMITTED_NOTE = {"kiosk": "自助终端提交", "web": "网上提交", "window": "窗口提交"}
 Stage = Literal["收件", "受理", "不予受理", "补正", "审查", "决定", "办结"]
 _FORM_TEXT = TypeAdapter(text(0, 1000))
 
@@ -39,15 +42,13 @@ FormValue = Annotated[Any, AfterValidator(_form_value), WithJsonSchema(
                {"type": "null"}]})]
 
 
-class Applicant(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Applicant(Body):
     name: PersonName
     id_number: IdNumber
     phone: Phone
 
 
-class ApplicationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ApplicationIn(Body):
     item_code: Annotated[str, Field(min_length=1, max_length=64)]
     applicant: Applicant
     form: dict[Annotated[str, Field(min_length=1, max_length=64)], FormValue] = Field(
@@ -55,8 +56,7 @@ class ApplicationIn(BaseModel):
     channel: Literal["kiosk", "web", "window"] = "kiosk"
 
 
-class Lookup(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Lookup(Body):
     id_number: IdNumber
 
 
@@ -71,12 +71,13 @@ class MaskedApplicant(BaseModel):
     id_masked: str
 
 
-class Application(BaseModel):
+class Progress(BaseModel):
+    """What a look-up answers: what the resident's progress screen shows, nothing more (a number
+    can be typed at any terminal)."""
     number: str = Field(description="申办流水号: SB + yyyymmdd + 6 digits")
     item_code: str
     item_name: str
     status: Stage
-    submitted_at: str
     limit_days: int
     due_date: date
     elapsed_working_days: int
@@ -85,8 +86,13 @@ class Application(BaseModel):
     applicant: MaskedApplicant
 
 
+class Application(Progress):
+    """The answer to the terminal that submitted it."""
+    submitted_at: str
+
+
 class Applications(BaseModel):
-    items: list[Application]
+    items: list[Progress]
 
 
 def signal(limit_days: int, submitted: date, due: date, today: date) -> tuple[int, str]:
@@ -99,13 +105,13 @@ def signal(limit_days: int, submitted: date, due: date, today: date) -> tuple[in
     return elapsed, "green"
 
 
-def _out(row: db.Application) -> dict:
+def _progress(row: db.Application) -> dict:
     submitted = clock.local(row.submitted_at).date()
     # A finished application is judged on the day it finished, not on today.
     end = date.fromisoformat(row.timeline[-1]["at"][:10]) if row.status in FINISHED else clock.today()
     elapsed, colour = signal(row.limit_days, submitted, row.due_date, end)
     return {"number": row.number, "item_code": row.item_code, "item_name": row.item_name,
-            "status": row.status, "submitted_at": clock.iso(row.submitted_at), "limit_days": row.limit_days,
+            "status": row.status, "limit_days": row.limit_days,
             "due_date": row.due_date.isoformat(), "elapsed_working_days": elapsed, "signal": colour,
             "timeline": row.timeline,
             "applicant": {"name_masked": mask_name(row.applicant_name), "id_masked": row.id_masked}}
@@ -131,25 +137,28 @@ def create(body: ApplicationIn, request: Request, session: WriteDB, idem: Idempo
         submitted_at=clock.utc_naive(now), limit_days=limit,
         due_date=clock.add_working_days(now.date(), limit),
         timeline=[{"stage": "收件", "at": now.isoformat(timespec="seconds"),
-                   "note": f"{body.channel} 提交, 终端 {idem.terminal_id}"}])
+                   "note": SUBMITTED_NOTE[body.channel]}])
     session.add(row)
     session.flush()
-    return idem.answer(session, 201, _out(row))
+    return idem.answer(session, 201, {**_progress(row), "submitted_at": clock.iso(row.submitted_at)})
 
 
-@router.post("/applications/lookup", response_model=Applications,
+@router.post("/applications/lookup", response_model=Applications, responses=LOOKUP_ERRORS,
              description="By ID number, in the body so it never appears in a URL or an access log. "
-                         "The newest 50. No Idempotency-Key needed: it changes nothing.")
-def lookup(body: Lookup, request: Request, session: ReadDB):
-    rows = session.scalars(select(db.Application)
-                           .where(db.Application.id_hash == id_hash(request.app.state.id_key, body.id_number))
+                         "The newest 50. No Idempotency-Key needed: it changes nothing. "
+                         "Rate-limited per terminal and per ID number.")
+def lookup(body: Lookup, request: Request, session: ReadDB, lookups: LookupLimited):
+    person = id_hash(request.app.state.id_key, body.id_number)
+    lookups.resident(person)
+    rows = session.scalars(select(db.Application).where(db.Application.id_hash == person)
                            .order_by(db.Application.id.desc()).limit(50))
-    return {"items": [_out(row) for row in rows]}
+    return {"items": [_progress(row) for row in rows]}
 
 
-@router.get("/applications/{number}", response_model=Application)
-def read(number: Annotated[str, Path(max_length=16)], session: ReadDB):
+@router.get("/applications/{number}", response_model=Progress, responses=LOOKUP_ERRORS,
+            description="Rate-limited per terminal.")
+def read(number: Annotated[str, Path(max_length=16)], session: ReadDB, _: LookupLimited):
     row = session.scalar(select(db.Application).where(db.Application.number == number))
     if row is None:
         raise not_found("application")
-    return _out(row)
+    return _progress(row)

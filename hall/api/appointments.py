@@ -10,14 +10,14 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
 
 from hall import calendar, clock, db
 from hall.api.deps import ReadDB, WriteDB
-from hall.checks import IdNumber, PersonName, Phone
+from hall.checks import Body, IdNumber, PersonName, Phone
 from hall.errors import COMMON_ERRORS, POST_ERRORS, HallError, invalid, not_found
-from hall.identity import id_hash, mask_id, new_number
+from hall.identity import id_hash, mask_id, new_number, same_id
 from hall.idempotency import IdempotencyDep
 
 router = APIRouter(tags=["appointments"], responses=COMMON_ERRORS)
@@ -37,13 +37,16 @@ class SlotOut(BaseModel):
     booked: int
 
 
-class BookingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BookingIn(Body):
     slot_id: int = Field(ge=1, le=2**31 - 1)
     item_code: Annotated[str, Field(min_length=1, max_length=64)]
     name: PersonName
     id_number: IdNumber
     phone: Phone
+
+
+class CancelIn(Body):
+    id_number: IdNumber = Field(description="the ID number the booking was made with: only its resident cancels it")
 
 
 class OutletRef(BaseModel):
@@ -138,11 +141,14 @@ def book(body: BookingIn, request: Request, session: WriteDB, idem: IdempotencyD
     return idem.answer(session, 201, _out(booking, slot, outlet))
 
 
-@router.post("/appointments/{booking_number}/cancel", response_model=Cancelled, responses=POST_ERRORS)
-def cancel(booking_number: Annotated[str, Path(max_length=16)], session: WriteDB, idem: IdempotencyDep):
+@router.post("/appointments/{booking_number}/cancel", response_model=Cancelled, responses=POST_ERRORS,
+             description="Only with the ID number the booking was made with; another one is answered "
+                         "404 like an unknown booking, so that booking numbers cannot be probed.")
+def cancel(booking_number: Annotated[str, Path(max_length=16)], body: CancelIn, request: Request, session: WriteDB,
+           idem: IdempotencyDep):
     idem.check(session)
     booking = session.scalar(select(db.Booking).where(db.Booking.number == booking_number))
-    if booking is None:
+    if not same_id(booking and booking.id_hash, id_hash(request.app.state.id_key, body.id_number)):
         raise not_found("booking")
     if booking.status != "active":
         raise HallError(409, "already_cancelled", "this booking was already cancelled")

@@ -6,15 +6,16 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from hall import clock, db
 from hall.api.deps import ReadDB, WriteDB
-from hall.checks import PersonName, Phone, text
+from hall.checks import Body, PersonName, Phone, text
 from hall.errors import COMMON_ERRORS, POST_ERRORS, not_found
 from hall.identity import new_number
 from hall.idempotency import IdempotencyDep
+from hall.limits import LOOKUP_ERRORS, LookupLimited
 
 router = APIRouter(tags=["12345 requests"], responses=COMMON_ERRORS)
 RequestType = Literal["咨询", "求助", "投诉", "建议", "举报"]
@@ -23,8 +24,7 @@ Status = Literal["受理", "派单", "办理", "回复", "督办", "办结", "�
 LIMIT_DAYS = {"咨询": 7, "求助": 7, "建议": 7, "投诉": 15, "举报": 15}
 
 
-class RequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RequestIn(Body):
     type: RequestType
     content: text(5, 1000)
     location: text(0, 200) = ""
@@ -65,15 +65,16 @@ def create(body: RequestIn, session: WriteDB, idem: IdempotencyDep):
         name=body.name or "", terminal_id=idem.terminal_id, status="受理", submitted_at=clock.utc_naive(now),
         due_date=clock.add_working_days(now.date(), LIMIT_DAYS[body.type]),
         history=[{"status": "受理", "at": now.isoformat(timespec="seconds"),
-                  "note": f"自助终端 {idem.terminal_id} 受理"}])
+                  "note": "自助终端受理"}])  # for the resident: the terminal is in its own column
     session.add(row)
     session.flush()
     return idem.answer(session, 201, _out(row))
 
 
-@router.get("/requests/{ticket}", response_model=RequestOut,
-            description="Status and history only: the content and contact stay with the hotline.")
-def read(ticket: Annotated[str, Path(max_length=16)], session: ReadDB):
+@router.get("/requests/{ticket}", response_model=RequestOut, responses=LOOKUP_ERRORS,
+            description="Status and history only: the content and contact stay with the hotline. "
+                        "Rate-limited per terminal.")
+def read(ticket: Annotated[str, Path(max_length=16)], session: ReadDB, _: LookupLimited):
     row = session.scalar(select(db.HotlineRequest).where(db.HotlineRequest.ticket == ticket))
     if row is None:
         raise not_found("request")

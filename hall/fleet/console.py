@@ -1,12 +1,17 @@
 """The fleet console: server-rendered pages for operators (no build step, works without JS).
 
 Every form carries the session's CSRF token; the login form, which has no session yet,
-uses a double-submit cookie. Cookies are HttpOnly and SameSite=Strict.
+uses a double-submit cookie. Cookies are HttpOnly and SameSite=Strict. Pages run no script,
+may not be framed, and take styles only from base.html's one <style> element, allowed by its
+hash (so no style="..." attributes): PAGE_HEADERS, sent by hall.headers.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
+import re
 import secrets
 import time
 from datetime import datetime, timezone
@@ -27,7 +32,8 @@ from hall.fleet.models import COMMAND_KINDS, Command, DeviceEvent, Screenshot, S
 from hall.fleet.status import HEALTH_ZH, PAPER_ZH
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=TEMPLATES)
 COOKIE, LOGIN_CSRF = "fleet_session", "fleet_login_csrf"
 PAGE = 200
 STATE_LABELS = {"green": ("✔", "正常", "OK"), "yellow": ("▲", "警告", "Warning"),
@@ -36,6 +42,19 @@ COMMAND_LABELS = {"reload_settings": "重新加载设置 Reload settings", "rest
                   "print_test": "打印测试页 Print test", "screenshot": "截屏 Screenshot",
                   "message": "显示消息 Show message"}
 STATUS_LABELS = {"queued": "排队 queued", "sent": "已下发 sent", "done": "完成 done", "failed": "失败 failed"}
+
+
+def _stylesheet_source() -> str:
+    (sheet,) = re.findall(r"<style>(.*?)</style>", (TEMPLATES / "base.html").read_text(encoding="utf-8"), re.S)
+    return "'sha256-" + base64.b64encode(hashlib.sha256(sheet.encode()).digest()).decode() + "'"
+
+
+PAGE_HEADERS = {
+    "Content-Security-Policy": f"default-src 'none'; style-src {_stylesheet_source()}; img-src 'self'; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",  # for browsers older than frame-ancestors
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def _when(ts: float | None) -> str:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Boolean, Float, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hall.checks import Body
 from hall.db import Base
 
 Health = Literal["ok", "warning", "error", "offline", "absent"]
@@ -92,7 +93,7 @@ class OperatorSession(Base):
 
 # --- the heartbeat (extra fields ignored: a newer terminal must not vanish from an older hall)
 
-class Lenient(BaseModel):
+class Lenient(Body):
     model_config = ConfigDict(extra="ignore")
 
 
@@ -131,7 +132,6 @@ class HeartbeatAnswer(BaseModel):
     next_heartbeat_s: int
 
 
-class CommandResult(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CommandResult(Body):
     ok: bool
     detail: str = Field("", max_length=1000)

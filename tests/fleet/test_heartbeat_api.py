@@ -1,5 +1,6 @@
 """The heartbeat endpoint's contract: signing, replay, validation, and /metrics."""
 
+import json
 import re
 import secrets
 import time
@@ -59,8 +60,20 @@ def test_metrics(hall):
     assert metric(after, "fleet_heartbeats_received_total") - metric(before, "fleet_heartbeats_received_total") >= 2
     assert metric(after, "fleet_terminals", state="red") >= 1
     assert sum(metric(after, "fleet_terminals", state=s) for s in ("green", "yellow", "red", "offline")) \
-        == len(TERMINALS) + 2  # and demo-001, other-07
+        == len(TERMINALS) + 3  # and demo-001, other-07, fuzz-01
     assert metric(after, "fleet_devices", kind="printer", health="error") >= 1
     assert metric(after, "fleet_outbox_depth_sum") >= 7
     assert "fleet_alerts_sent_total" in after
     assert "fl-08" not in after  # no per-terminal labels
+
+
+def test_non_finite_numbers_are_refused_not_a_server_error(hall):
+    """Python's json reads Infinity, NaN and 1e999 (as infinity): each is a 422 naming the field."""
+    fl = terminal(hall, "fl-07")
+    for field in ("cpu_percent", "memory_mb", "disk_free_mb", "outbox_oldest_s", "uptime_s", "outbox_depth"):
+        for token in ("1e999", "-1e999", "Infinity", "-Infinity", "NaN"):
+            raw = json.dumps(beat(outbox=1, **{field: 12345.5})).replace("12345.5", token).encode()
+            answer = fl.post("/api/v1/heartbeat", raw=raw)
+            assert answer.status_code == 422, (field, token, answer.status_code, answer.text[:200])
+            assert [f["field"] for f in answer.json()["error"]["fields"]] == [f"body.{field}"], (field, token)
+    assert fl.post("/api/v1/heartbeat", beat(outbox=1, outbox_oldest_s=12345.5)).status_code == 200

@@ -7,7 +7,7 @@ import pytest
 
 from hall.api.applications import signal
 from hall.clock import add_working_days, working_days_between
-from testing.hall import person
+from testing.hall import OTHER, Client, Sign, person
 
 
 def test_create_read_and_lookup(client, applicant):
@@ -26,9 +26,31 @@ def test_create_read_and_lookup(client, applicant):
     assert app["applicant"]["name_masked"] == applicant["name"][0] + "*" + applicant["name"][-1]
     assert applicant["id_number"] not in created.text and applicant["phone"] not in created.text
 
-    assert client.get(f"/api/v1/applications/{app['number']}").json() == app
+    progress = {k: v for k, v in app.items() if k != "submitted_at"}  # the first timeline entry says when
+    assert client.get(f"/api/v1/applications/{app['number']}").json() == progress
     found = client.post("/api/v1/applications/lookup", {"id_number": applicant["id_number"]}).json()["items"]
-    assert [a["number"] for a in found] == [app["number"]]
+    assert found == [progress]
+
+
+# What the progress screen (screens/progress.py) shows: a look-up answers this and nothing else.
+PROGRESS = {"number", "item_code", "item_name", "status", "limit_days", "due_date", "elapsed_working_days", "signal",
+            "timeline", "applicant"}
+
+
+def test_a_look_up_answers_only_what_the_progress_screen_shows(hall, client, applicant):
+    """Numbers can be typed at any terminal: the answer holds nothing the resident's progress
+    screen does not show (masked applicant, no submitting terminal, no form, no phone)."""
+    body = {"item_code": "XK00101001", "applicant": applicant, "form": {"换领原因": "有效期满"}}
+    number = client.post("/api/v1/applications", body).json()["number"]
+    by_number = Client(hall.base, Sign(*OTHER)).get(f"/api/v1/applications/{number}")
+    by_identity = client.post("/api/v1/applications/lookup", {"id_number": applicant["id_number"]})
+    for answer, found in ((by_number, by_number.json()), (by_identity, by_identity.json()["items"][0])):
+        assert set(found) == PROGRESS
+        assert set(found["applicant"]) == {"name_masked", "id_masked"}
+        assert all(set(entry) == {"stage", "at", "note"} for entry in found["timeline"])
+        for private in ("demo-001", "有效期满", applicant["phone"], applicant["name"], applicant["id_number"][6:14]):
+            assert private not in answer.text
+    assert by_number.json()["timeline"][0]["note"] == "自助终端提交"
 
 
 def test_lookup_finds_only_that_person(client):

@@ -1,9 +1,10 @@
 """Appointments: 14 working days, slots from the outlet's periods, booking without overbooking, cancelling."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
-from testing.hall import person
+from testing.hall import OTHER, Client, Sign, person
 
 
 def days(client, outlet="center", item="XK00101001"):
@@ -54,12 +55,39 @@ def test_book_and_cancel(client, applicant):
     again = book(client, slots(client, day)[2]["slot_id"], applicant)
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_booked"
 
-    cancel = client.post(f"/api/v1/appointments/{ticket['booking_number']}/cancel", raw=b"")
+    cancel = client.post(f"/api/v1/appointments/{ticket['booking_number']}/cancel",
+                         {"id_number": applicant["id_number"]})
     assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled"
     assert next(s for s in slots(client, day) if s["slot_id"] == slot["slot_id"])["booked"] == slot["booked"]
-    twice = client.post(f"/api/v1/appointments/{ticket['booking_number']}/cancel", raw=b"")
+    twice = client.post(f"/api/v1/appointments/{ticket['booking_number']}/cancel",
+                        {"id_number": applicant["id_number"]})
     assert twice.status_code == 409 and twice.json()["error"]["code"] == "already_cancelled"
-    assert client.post("/api/v1/appointments/YY20260101000000/cancel", raw=b"").status_code == 404
+    unknown = client.post("/api/v1/appointments/YY20260101000000/cancel", {"id_number": applicant["id_number"]})
+    assert unknown.status_code == 404
+
+
+def cancel(client, number, id_number):
+    return client.post(f"/api/v1/appointments/{number}/cancel", {"id_number": id_number})
+
+
+def test_only_the_resident_who_booked_can_cancel(hall, client, applicant):
+    """Another resident's ID number is answered exactly like an unknown booking, so booking
+    numbers cannot be probed; the booking stays. The resident's own cancels it from any terminal."""
+    day = days(client).json()[6]["date"]
+    slot = slots(client, day)[0]
+    number = book(client, slot["slot_id"], applicant).json()["booking_number"]
+    someone_else = person()["id_number"]
+    wrong = cancel(client, number, someone_else)
+    unknown = cancel(client, "YY20260101000000", someone_else)
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json() == {"error": {"code": "not_found", "message": "booking not found"}}
+    assert client.post(f"/api/v1/appointments/{number}/cancel", raw=b"").status_code == 422  # no proof
+    assert client.post(f"/api/v1/appointments/{number}/cancel", {}).status_code == 422
+    assert next(s for s in slots(client, day) if s["slot_id"] == slot["slot_id"])["booked"] == slot["booked"] + 1
+    theirs = Client(hall.base, Sign(*OTHER))
+    mine = cancel(theirs, number, applicant["id_number"].lower())
+    assert mine.status_code == 200 and mine.json() == {"booking_number": number, "status": "cancelled"}
+    assert next(s for s in slots(client, day) if s["slot_id"] == slot["slot_id"])["booked"] == slot["booked"]
 
 
 def test_item_must_be_handled_by_the_outlet(client, applicant):
@@ -68,15 +96,23 @@ def test_item_must_be_handled_by_the_outlet(client, applicant):
     assert response.status_code == 422 and response.json()["error"]["fields"][0]["field"] == "body.item_code"
 
 
-def test_no_overbooking_under_concurrency(client):
+def test_no_overbooking_under_concurrency(hall, client):
+    """50 residents booking the same slot at once, each from its own connection: exactly its
+    capacity get a place, the rest slot_full, and the count stays true."""
     day = days(client).json()[-1]["date"]
     slot = slots(client, day)[-1]
     assert slot["booked"] == 0
-    people = [person(100 + i) for i in range(10)]
-    with ThreadPoolExecutor(10) as pool:
-        answers = list(pool.map(lambda who: book(client, slot["slot_id"], who), people))
+    people, start = [person(100 + i) for i in range(50)], threading.Barrier(50)
+
+    def one(who):
+        own = Client(hall.base)
+        start.wait()
+        return book(own, slot["slot_id"], who)
+
+    with ThreadPoolExecutor(50) as pool:
+        answers = list(pool.map(one, people))
     codes = sorted(a.status_code for a in answers)
-    assert codes == [201] * slot["capacity"] + [409] * (10 - slot["capacity"])
+    assert codes == [201] * slot["capacity"] + [409] * (50 - slot["capacity"])
     assert {a.json()["error"]["code"] for a in answers if a.status_code == 409} == {"slot_full"}
     assert next(s for s in slots(client, day) if s["slot_id"] == slot["slot_id"])["booked"] == slot["capacity"]
     assert len({a.json()["ticket"] for a in answers if a.status_code == 201}) == slot["capacity"]

@@ -1,6 +1,7 @@
 """Terminal authentication: every refusal reason, and that a refused request changes nothing."""
 
 import asyncio
+import json
 import secrets
 import sqlite3
 import time
@@ -8,7 +9,7 @@ import time
 import pytest
 import requests
 
-from testing.hall import OTHER, Client, Sign, signature
+from testing.hall import OTHER, Client, Sign, fill_path, openapi, signature, signed_operations
 
 
 def headers(path, body=b"", method="GET", terminal="demo-001", secret="demo-secret", timestamp=None, nonce=None):
@@ -161,3 +162,65 @@ def test_terminal_keys_forget_a_removed_terminal_at_the_next_reload(tmp_path):
 
     asyncio.run(scenario())
     database.dispose()
+
+
+# --- every signed operation of the OpenAPI document, so that a new endpoint is covered by itself
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+HEARTBEAT = json.dumps({"app_version": "1", "uptime_s": 1, "cpu_percent": 1, "memory_mb": 1, "disk_free_mb": 9999,
+                        "outbox_depth": 0}).encode()
+
+
+def forgeries(method, path, body):
+    """(what, the 401 code due, headers, path, body) of requests no terminal signed as sent."""
+    def signed(**kw):
+        return headers(path, body, method, **kw)
+
+    genuine = signed()
+    yield "unsigned", "unsigned", {}, path, body
+    for name in ("X-Terminal-Id", "X-Timestamp", "X-Nonce", "X-Signature"):
+        yield f"no {name}", "unsigned", {k: v for k, v in signed().items() if k != name}, path, body
+    yield "unknown terminal", "unknown_terminal", signed(terminal="nobody-01"), path, body
+    yield "wrong secret", "bad_signature", signed(secret="guessed-secret"), path, body
+    for offset in (-310, 310, -86400):  # 300 s is the limit; 10 s for the time the cases take to send
+        yield f"stale {offset:+d} s", "stale", signed(timestamp=int(time.time()) + offset), path, body
+    flipped = dict(genuine, **{"X-Signature": ("0" if genuine["X-Signature"][0] != "0" else "1")
+                               + genuine["X-Signature"][1:]})
+    yield "signature altered", "bad_signature", flipped, path, body
+    yield "query added", "bad_signature", signed(), path + ("&" if "?" in path else "?") + "limit=1", body
+    if method == "POST":
+        yield "body altered", "bad_signature", signed(), path, body + b" "
+    yield "another terminal's secret", "bad_signature", signed(secret=OTHER[1]), path, body  # claims demo-001
+    yield "another terminal's request", "bad_signature", dict(signed(terminal=OTHER[0], secret=OTHER[1]),
+                                                              **{"X-Terminal-Id": "demo-001"}), path, body
+
+
+def test_every_signed_operation_refuses_what_no_terminal_signed(hall):
+    """Unsigned, stale, replayed, tampered and cross-terminal requests on every operation the
+    OpenAPI document says is signed (everything holding personal data, and the rest): 100 % 401."""
+    doc = openapi(hall.base)
+    sent, refused, server_errors, wrong = 0, 0, 0, []
+    operations = list(signed_operations(doc))
+    for method, template, operation in operations:
+        path = fill_path(template, default="1")
+        content = operation.get("requestBody", {}).get("content", {})
+        body = PNG if "image/png" in content else HEARTBEAT if template.endswith("/heartbeat") else \
+            b"{}" if method == "POST" else b""
+        kind = {"Content-Type": "image/png" if body == PNG else "application/json"} if method == "POST" else {}
+        cases = list(forgeries(method, path, body))
+        replayed = headers(path, body, method)
+        first = requests.request(method, hall.base + path, data=body, headers={**replayed, **kind}, timeout=30)
+        assert first.status_code != 401, f"{method} {path}: a genuine request was refused: {first.text}"
+        cases.append(("replayed", "replayed", replayed, path, body))
+        for what, code, signed, sent_path, sent_body in cases:
+            answer = requests.request(method, hall.base + sent_path, data=sent_body, timeout=30,
+                                      headers={**signed, **kind, "Idempotency-Key": secrets.token_hex(8)})
+            sent += 1
+            refused += answer.status_code == 401
+            server_errors += answer.status_code >= 500
+            if answer.status_code != 401 or answer.json()["error"]["code"] != code:
+                wrong.append(f"{method} {sent_path} {what}: {answer.status_code} {answer.text[:120]}")
+    print(f"\n{len(operations)} signed operations, {sent} forged requests, {refused} refused (401), "
+          f"{server_errors} 5xx")
+    assert len(operations) >= 20
+    assert not wrong, "\n".join(wrong)

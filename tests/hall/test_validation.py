@@ -1,8 +1,10 @@
 """Bad input: a 422 naming the field in plain words, and nothing written."""
 
+import json
+
 import pytest
 
-from testing.hall import person
+from testing.hall import fill_path, number_paths, openapi, person, signed_operations
 
 GOOD = person(7)
 IND = {"整体满意度": 4, "办事效率": 4, "办事指南精确度": 5, "办事便捷度": 4, "平台操作性": 5}
@@ -107,3 +109,67 @@ def test_lowercase_x_is_accepted_and_normalised(client):
     assert client.post("/api/v1/applications", body).status_code == 201
     found = client.post("/api/v1/applications/lookup", {"id_number": applicant["id_number"]}).json()["items"]
     assert len(found) >= 1
+
+
+NON_FINITE = ["Infinity", "-Infinity", "NaN", "1e999", "-1e999"]  # Python's json reads all five
+
+
+def test_every_number_field_refuses_non_finite_values(hall, client):
+    """Every number in every JSON body and every numeric path or query parameter of the OpenAPI
+    document: Infinity, NaN and 1e999 (which JSON parsers read as infinity) are a 422 naming
+    the field, never a 500 and never stored."""
+    doc = openapi(hall.base)
+    tried, wrong = 0, []
+    for method, template, operation in signed_operations(doc):
+        schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        for at in sorted(set(number_paths(doc, schema)) if schema else (), key=str):
+            for token in NON_FINITE:
+                body = placeholder = "__number__"
+                for key in reversed(at):
+                    body = [body] if key == 0 else {key: body}
+                raw = json.dumps(body, ensure_ascii=False).replace(f'"{placeholder}"', token).encode()
+                answer = client.request(method, fill_path(template), raw)
+                field = ".".join(["body", *map(str, at)])
+                tried += 1
+                if answer.status_code != 422 or field not in _fields(answer):
+                    wrong.append(f"{method} {template} {field}={token}: {answer.status_code}")
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] not in ("path", "query") or parameter["schema"].get("type") not in ("integer", "number"):
+                continue
+            for token in NON_FINITE:
+                path = fill_path(template, {parameter["name"]: token})
+                if parameter["in"] == "query":
+                    path += f"?{parameter['name']}={token}"
+                answer = client.request(method, path, b"{}" if method == "POST" else None)
+                field = f"{parameter['in']}.{parameter['name']}"
+                tried += 1
+                if answer.status_code != 422 or field not in _fields(answer):
+                    wrong.append(f"{method} {path} {field}: {answer.status_code}")
+    assert tried >= 40, tried  # the heartbeat's numbers, rating levels, slot ids, limits, command ids...
+    assert not wrong, "\n".join(wrong)
+
+
+def _fields(answer):
+    try:
+        return [f["field"] for f in answer.json()["error"].get("fields") or []]
+    except ValueError:
+        return []
+
+
+@pytest.mark.parametrize("path,body,field", [
+    ("/api/v1/heartbeat", {"app_version": "1", "uptime_s": 1, "cpu_percent": 1, "memory_mb": 1, "disk_free_mb": 1,
+                           "outbox_depth": 0, "outbox_oldest_s": False}, "body.outbox_oldest_s"),
+    ("/api/v1/heartbeat", {"app_version": "1", "uptime_s": "7", "cpu_percent": 1, "memory_mb": 1, "disk_free_mb": 1,
+                           "outbox_depth": 0}, "body.uptime_s"),
+    ("/api/v1/ratings", {"level": True, "indicators": IND, "subject": {"kind": "guide", "ref": "XK00101001"}},
+     "body.level"),
+    ("/api/v1/ratings", {"level": 4, "indicators": dict(IND, 整体满意度="4"), "subject": {"kind": "guide",
+                                                                                   "ref": "XK00101001"}},
+     "body.indicators.整体满意度"),
+])
+def test_a_value_of_another_type_is_refused_not_converted(client, path, body, field):
+    """The document says number, integer or boolean: true, false and "7" are refused (the
+    schema-based fuzzing found heartbeats with outbox_oldest_s: false accepted)."""
+    response = client.post(path, body)
+    assert response.status_code == 422, response.text
+    assert field in [f["field"] for f in response.json()["error"]["fields"]]
