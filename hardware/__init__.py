@@ -1,5 +1,5 @@
 """Hardware abstraction layer: the device model, one driver package per device
-kind (idcard, card, printer, scanner) and a wire-level emulator of each."""
+kind (idcard, card, printer, scanner, camera) and a wire-level emulator of each."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import importlib
 
 from hardware.model import Device, DeviceError
 
-KINDS = ("idcard", "card", "printer", "scanner")
+KINDS = ("idcard", "card", "printer", "scanner", "camera")
 
 
 def open_device(kind: str, url: str) -> Device:

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "read-card": ("read_card", "read a social security / smart card", "hardware"),
     "print-test": ("print_test", "print a test receipt", "hardware"),
     "scan": ("scan", "print codes read by a scanner", "hardware"),
+    "capture": ("capture", "take one page with the document camera", "hardware"),
     "emulate": ("emulate", "run a wire-level device emulator", "hardware"),
     "hall": ("hall", "reference online hall and fleet console", "online hall"),
     "catalog": ("catalog", "search the service catalogue", "online hall"),

@@ -230,9 +230,13 @@ class DocumentCamera(Device):
             pass  # the status says what
         return self.status
 
-    def self_test(self) -> pages.Page:
-        """Capture one page (the admin's test sheet, or the sim: camera's page)."""
-        return self.capture()
+    def self_test(self) -> str:
+        """Capture one page (the sim: camera's, or a test sheet under a real one) and say its size."""
+        page = self.capture()
+        summary = (f"captured a page: {page.width}x{page.height} px ({page.dpi} dpi), "
+                   f"{len(page.jpeg) // 1000} KB JPEG")
+        page.wipe()
+        return summary
 
     # frames ----------------------------------------------------------------------
     def _want(self, preview: bool = False) -> None:

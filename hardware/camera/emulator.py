@@ -34,6 +34,8 @@ JPEG_QUALITY = 85
 class CameraEmulator:
     def __init__(self, font: str | Path | None = None, font_index: int = 0, size: tuple[int, int] = SIZE,
                  fps: float = 15.0, page: int | str = 1) -> None:
+        if not 0 < fps <= 60:
+            raise ValueError("fps must be a number from 0 to 60")
         self.font, self.font_index = (str(font), font_index) if font else (None, 0)
         self.size, self.fps = size, fps
         self.document: scene.Document | None = self._document(page)
@@ -132,7 +134,8 @@ class CameraEmulator:
         """Send frames with `write` at `fps` until unplugged, stopped or the client goes."""
         plugs, n = self._plugs, 0
         next_at = time.monotonic()
-        self.streams += 1
+        with self._lock:
+            self.streams += 1
         try:
             while not self._stop.is_set() and self._plugs == plugs:
                 if self.frozen:
@@ -143,13 +146,14 @@ class CameraEmulator:
                 write(f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(frame)}\r\n\r\n"
                       .encode() + frame + b"\r\n")
                 n += 1
-                self.frames_sent += 1
+                self.frames_sent += 1  # one writer at a time in practice (the driver): not locked
                 next_at = max(next_at + 1 / self.fps, time.monotonic() - 1)
                 self._stop.wait(max(0.0, next_at - time.monotonic()))
         except OSError:
             pass  # the client went away
         finally:
-            self.streams -= 1
+            with self._lock:
+                self.streams -= 1
 
 
 DOCUMENT_KEYS = [d.key for d in scene.DOCUMENTS]
