@@ -33,6 +33,8 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
 import cv2  # noqa: E402  (after the log levels: OpenCV reads them once)
 import numpy as np
 
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # if cv2 was imported before us
+
 from hardware.camera import page as pages
 from hardware.model import Device, DeviceError, Health, Lifecycle, Status
 

@@ -4,7 +4,7 @@ Every document is invented (the holder is the ID card emulator's demo card, 张�
 A document is drawn with PIL at 150 dpi, then "photographed": placed on a wooden desk
 with a little perspective and rotation, a drop shadow, the lamp's fall-off and the
 camera arm's shadow across it, a slight blur and per-frame sensor noise. The tests
-know each document's `keywords` and look for them in the OCR of the captured page.
+know each document's `text` and `keywords` and look for them in the OCR of the captured page.
 """
 
 from __future__ import annotations
@@ -26,8 +26,13 @@ class Document:
     key: str
     title: str
     rows: tuple[str, ...]       # one line of text each; "|" splits a row into table cells
-    keywords: tuple[str, ...]   # text the OCR of a captured page must find
+    keywords: tuple[str, ...]   # phrases the OCR of a captured page must find
     stamp: str = ""             # a red seal in the bottom right with this text
+
+    @property
+    def text(self) -> str:
+        """All the document's text in reading order, without spaces (as OCR of Chinese is compared)."""
+        return "".join((self.title + "".join(self.rows) + self.stamp).replace("|", "").split())
 
 
 DOCUMENTS = (
@@ -36,7 +41,7 @@ DOCUMENTS = (
         "出生地|湖南省长沙市", "籍贯|湖南长沙", "公民身份号码|430102199003075518",
         "文化程度|大学本科", "婚姻状况|已婚", "服务处所|长沙市芙蓉区政务服务中心", "职业|办事员",
         "何时迁来本市|2008年9月", "住址|芙蓉区五一大道100号", "登记日期|2015年6月1日"),
-        ("常住人口登记卡", "张晓明", "户主", "出生日期"), stamp="户口专用章"),
+        ("户主或与户主关系", "公民身份号码", "服务处所", "出生日期"), stamp="户口专用章"),
     Document("marriage", "结婚证", (
         "持证人|张晓明", "登记日期|2018年5月20日", "结婚证字号|J430102-2018-001234",
         "姓名|张晓明", "性别|男", "国籍|中国", "出生日期|1990年3月7日",
@@ -48,7 +53,7 @@ DOCUMENTS = (
         "迁入地址|长沙市芙蓉区五一大道100号", "迁移原因|投靠配偶", "迁移人数|1人",
         "与户主关系|户主", "申请人签名|张晓明", "申请日期|2026年3月2日",
         "以下由受理窗口填写", "受理人|", "受理日期|"),
-        ("户口迁移申请表", "迁入地址", "迁移原因", "投靠配偶")),
+        ("申请人姓名", "迁入地址", "迁移原因", "投靠配偶")),
     Document("lease-1", "房屋租赁合同（第一页）", (
         "出租方（甲方）：王建国", "承租方（乙方）：张晓明",
         "第一条 甲方将位于长沙市芙蓉区五一大道", "100号的房屋出租给乙方居住使用。",
