@@ -35,6 +35,7 @@ import numpy as np
 
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # if cv2 was imported before us
 
+from hardware.camera import heap
 from hardware.camera import page as pages
 from hardware.model import Device, DeviceError, Health, Lifecycle, Status
 
@@ -214,6 +215,8 @@ class DocumentCamera(Device):
         if corners is None:
             raise NoPage(NO_PAGE)
         page = pages.make_page(image, corners)
+        del image, grey
+        heap.trim()
         self.count("captures")
         self.emit("captured", {"width": page.width, "height": page.height, "bytes": len(page.jpeg)})
         return page

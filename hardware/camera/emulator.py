@@ -21,7 +21,7 @@ from pathlib import Path
 
 import cv2
 
-from hardware.camera import scene
+from hardware.camera import heap, scene
 from hardware.console import serve_commands
 
 STREAM_PATH = "/stream.mjpg"
@@ -127,6 +127,8 @@ class CameraEmulator:
                                    [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])[1].tobytes()
                       for seed in range(VARIANTS)]
             self._cache[key] = frames
+            del picture
+            heap.trim()
         self._frames = frames
 
     # streaming, on the server's threads ------------------------------------------
