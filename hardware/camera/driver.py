@@ -5,14 +5,15 @@ cameras offer; it answers with the nearest it has) and for JPEG frames as they c
 (CAP_PROP_CONVERT_RGB off); an MJPEG-over-HTTP stream (IP cameras, the `sim:`
 emulator) is read by FFmpeg in raw mode, one JPEG a frame. Frames are decoded here:
 at 1/2, 1/4 or 1/8 size for the preview (libjpeg scales while decoding, so a 5 MP
-frame costs a few ms), in full only for a capture. Backends that hand out decoded
-frames anyway work too.
+frame costs a few ms), in full only for a capture. A camera without MJPG at that size
+(YUYV only) and backends that decode anyway hand out BGR frames: those work too.
 
 Threads: the device's own grab thread reads the stream while someone wants it (a
 preview asked for in the last `keep_streaming` seconds, a capture or a health check
 waiting) and closes it otherwise, so an idle kiosk neither decodes nor keeps the
-camera's lamp on. While a preview is wanted it also makes the preview: the newest
-frame scaled to at most PREVIEW_WIDTH, as RGB bytes, with the sheet's outline.
+camera's lamp on (an unplugged V4L2 camera is still noticed: its device node goes).
+While a preview is wanted it also makes the preview: the newest frame scaled to at
+most PREVIEW_WIDTH, as RGB bytes, with the sheet's outline.
 `capture()` and `check_health()` run on the caller's thread (the DeviceHub's worker
 for this device), never on the grab thread. Pictures of documents are personal data:
 frames and previews are dropped when the stream closes, and never logged.
@@ -103,6 +104,8 @@ class Source:
                 cap.set(cv2.CAP_PROP_FPS, self.fps)
                 cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)      # the newest frame, not one from a queue
                 cap.set(cv2.CAP_PROP_CONVERT_RGB, 0)     # JPEG bytes as they came
+                if int(cap.get(cv2.CAP_PROP_FOURCC)) != cv2.VideoWriter_fourcc(*"MJPG"):
+                    cap.set(cv2.CAP_PROP_CONVERT_RGB, 1)  # no MJPG at this size (YUYV): OpenCV converts
                 cap.set(cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms)
         else:
             cap = cv2.VideoCapture(self.target, cv2.CAP_FFMPEG, [
@@ -160,6 +163,7 @@ class DocumentCamera(Device):
         self._failure: tuple[float, CameraError] | None = None  # the stream's last failure, and when
         self._stream_ok = False         # the last open/read worked
         self._connected_at = 0.0
+        self._absent_when_idle = False
 
     # lifecycle -------------------------------------------------------------------
     def _open(self) -> None:
@@ -385,7 +389,8 @@ class DocumentCamera(Device):
         try:
             while not self._stop.is_set():
                 if not self._streaming():
-                    cap = self._drop(cap)
+                    self._drop(cap)
+                    cap = None
                     self._idle()
                     continue
                 try:
@@ -393,7 +398,8 @@ class DocumentCamera(Device):
                         cap = self._connect()
                     frame = self._read(cap)
                 except CameraError:
-                    cap = self._drop(cap)
+                    self._drop(cap)
+                    cap = None
                     self._stop.wait(self.retry_interval)
                     continue
                 if time.monotonic() < self._connected_at + self.source.warmup:
@@ -413,17 +419,17 @@ class DocumentCamera(Device):
             cap.release()
         with self._changed:
             self._frame = self._preview = None  # no picture of a document outlives the stream
-        return None
 
     def _idle(self) -> None:
         """Stream closed: wait to be wanted; meanwhile notice a V4L2 camera unplugged or back."""
         present = self.source.present()
         if present is False and self.status.health is not Health.OFFLINE:
             self._failed(CameraOffline(self._absent()))
-        elif present and self.status.health is Health.OFFLINE:
+        elif present and self._absent_when_idle:  # plugged back in: try it once
             try:
                 self._one_frame()
             except CameraError:
                 pass
+        self._absent_when_idle = present is False
         self._wake.wait(1.0)
         self._wake.clear()
