@@ -1,5 +1,6 @@
 """Hardware abstraction layer: the device model, one driver package per device kind
-(idcard, card, printer, scanner) and a wire-level emulator of each.
+(idcard, card, printer,
+scanner, camera) and a wire-level emulator of each.
 
 Nothing here imports kiosk/: what a driver or emulator needs from the terminal (the
 fonts of a printer preview, a card file) is passed in by the caller.

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from hardware.model import Device, DeviceError
 
-KINDS = ("idcard", "card", "printer", "scanner")
+KINDS = ("idcard", "card", "printer", "scanner", "camera")
 NONE = "none"  # the scheme of a device that is not fitted
 
 

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "read-card": ("read_card", "read a social security / smart card", "terminal"),
     "print-test": ("print_test", "print a test receipt", "terminal"),
     "scan": ("scan", "print codes read by a scanner", "terminal"),
+    "capture": ("capture", "take one page with the document camera", "terminal"),
     "emulate": ("emulate", "run a wire-level device emulator", "terminal"),
     "hall": ("hall", "reference online hall and fleet console", "hall"),
     "catalog": ("catalog", "search the service catalogue", "terminal"),

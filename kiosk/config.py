@@ -27,6 +27,7 @@ DEVICE_SCHEMES = {
     "card": ("sim", "pcsc", "none"),
     "printer": ("sim", "usb", "tcp", "serial", "file", "none"),
     "scanner": ("sim", "serial", "socket", "hid", "none"),
+    "camera": ("sim", "v4l2", "http", "https", "none"),
 }
 
 
@@ -100,6 +101,7 @@ class DeviceSettings:
     card: str = field(default="sim:", metadata=_device_url("card"))
     printer: str = field(default="sim:", metadata=_device_url("printer"))
     scanner: str = field(default="sim:", metadata=_device_url("scanner"))
+    camera: str = field(default="sim:", metadata=_device_url("camera"))
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def decode_qr(image, tmp_path) -> list[str]:
     return done.stdout.split()
 
 
-ONLY_PRINTER = {"printer": "sim:", "idcard": "none:", "card": "none:", "scanner": "none:"}
+ONLY_PRINTER = {"printer": "sim:", "idcard": "none:", "card": "none:", "scanner": "none:", "camera": "none:"}
 
 
 def attach_printer(ui, timeout: float = 20.0):

@@ -10,7 +10,7 @@ def test_defaults_make_the_demo_work_with_nothing_configured():
     s = config.load(None)
     assert s.source == "built-in defaults"
     assert s.ui.language == "zh" and s.ui.idle_timeout == 60 and s.ui.idle_warning >= 20
-    assert all(getattr(s.devices, k) == "sim:" for k in ("idcard", "card", "printer", "scanner"))
+    assert all(getattr(s.devices, k) == "sim:" for k in ("idcard", "card", "printer", "scanner", "camera"))
     assert s.window_size() == (1080, 1920)
 
 

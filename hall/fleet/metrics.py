@@ -1,6 +1,6 @@
 """Prometheus metrics of the fleet at /metrics.
 
-Labels stay low-cardinality on purpose: state (4 values), device kind (the four known
+Labels stay low-cardinality on purpose: state (4 values), device kind (the five known
 kinds, anything else is "other") and health (5). No per-terminal label: 10,000
 terminals times a handful of series each would be tens of thousands of series for
 Prometheus to keep, for data the console already shows; alerts on single terminals go
@@ -20,7 +20,7 @@ from sqlalchemy import case, func, select
 from hall.db import Database, Terminal
 from hall.fleet.models import Snapshot
 
-KNOWN_KINDS = {"idcard", "card", "printer", "scanner"}
+KNOWN_KINDS = {"idcard", "card", "printer", "scanner", "camera"}
 STATES = ("green", "yellow", "red", "offline")
 HEALTHS = ("ok", "warning", "error", "offline", "absent")
 

@@ -29,7 +29,8 @@ def demo_settings(size: str | None):
     """What the demo changes in any settings (the file's, and the file's again on a reload):
     every device sim:, the embedded hall, the window size asked for."""
     def adjust(settings: config.Settings) -> config.Settings:
-        sim = dataclasses.replace(settings.devices, idcard="sim:", card="sim:", printer="sim:", scanner="sim:")
+        sim = dataclasses.replace(settings.devices, idcard="sim:", card="sim:", printer="sim:", scanner="sim:",
+                                  camera="sim:")
         ui = settings.ui if not size else dataclasses.replace(settings.ui, window_size=size)
         return settings.replace(devices=sim, ui=ui, hall=dataclasses.replace(settings.hall, url="embedded"))
     return adjust

@@ -240,6 +240,40 @@ def run_scanner(args: argparse.Namespace) -> int:
     return 0
 
 
+# camera ---------------------------------------------------------------------------
+
+def add_camera(parser: argparse.ArgumentParser) -> None:
+    from hardware.camera.emulator import DOCUMENT_KEYS, HELP, SIZE, parse_size
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = "while it runs, stdin takes these " + HELP
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8081, help="TCP port (0: any free port; default 8081)")
+    parser.add_argument("--page", default="1", help=f"the page under the camera at start: 1-{len(DOCUMENT_KEYS)} "
+                        f"or {', '.join(DOCUMENT_KEYS)} (default 1)")
+    parser.add_argument("--size", type=parse_size, default=SIZE, metavar="WxH",
+                        help="frame size (default %dx%d)" % SIZE)
+    parser.add_argument("--fps", type=float, default=15.0, help="frames per second (default 15)")
+    parser.add_argument("--font", help="Simplified Chinese font for the pages (default: the kiosk's)")
+
+
+def run_camera(args: argparse.Namespace) -> int:
+    from hardware.camera.emulator import HELP, CameraEmulator, command
+    from kiosk.fonts import find_cjk_font
+    font = args.font or str(find_cjk_font().regular)
+    try:
+        emulator = CameraEmulator(font, size=args.size, fps=args.fps, page=args.page)
+        emulator.start(args.host, args.port)
+    except (OSError, ValueError) as e:
+        raise EmulatorFailed(str(e)) from None
+    print(f"camera emulator: {emulator.url}", flush=True)
+    print(HELP, flush=True)
+    try:
+        serve_commands(lambda line: command(emulator, line))
+    finally:
+        emulator.stop()
+    return 0
+
+
 def _where(parser: argparse.ArgumentParser) -> None:
     """--pty or --tcp PORT: the two links of a serial device's emulator."""
     where = parser.add_mutually_exclusive_group()
@@ -248,4 +282,5 @@ def _where(parser: argparse.ArgumentParser) -> None:
 
 
 EMULATORS = {"idcard": (add_idcard, run_idcard), "card": (add_card, run_card),
-             "printer": (add_printer, run_printer), "scanner": (add_scanner, run_scanner)}
+             "printer": (add_printer, run_printer), "scanner": (add_scanner, run_scanner),
+             "camera": (add_camera, run_camera)}

@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     ui = dataclasses.replace(settings.ui, window_size=args.size, elderly_default=args.elderly,
                              language=args.lang or settings.ui.language)
     no_devices = dataclasses.replace(settings.devices, idcard="none:", card="none:", printer="none:",
-                                     scanner="none:")  # a picture of a screen needs no emulators
+                                     scanner="none:", camera="none:")  # a picture of a screen needs no emulators
     settings = settings.replace(ui=ui, devices=no_devices)
     start, action = TARGETS[args.screen]
     result: dict = {}

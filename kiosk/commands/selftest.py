@@ -2,8 +2,9 @@
 
 Devices: each one's health check; the printer prints its test receipt; an ID
 reader or card reader on a `sim:` URL reads the emulator's demo card through the
-real driver (a real reader gets the health check only: nobody is there to
-present a card). The hall: its health, then one signed request. Exit 1
+real driver, and a `sim:` camera captures the emulator's page (a real reader or
+camera gets the health check only: nobody is there to present a card or a page).
+The hall: its health, then one signed request. Exit 1
 when any check FAILs; warnings (paper low, an unconfigured device, the embedded
 hall not running) do not fail. Personal data is never printed: a read shows only
 the masked ID number.
@@ -18,12 +19,13 @@ from dataclasses import asdict, dataclass
 OK, WARNING, FAIL = "ok", "warning", "FAIL"
 READ_TIMEOUT = 5.0     # seconds the demo card read may take
 PRINT_TIMEOUT = 20.0   # the test receipt, with its QR code, on a slow serial printer
+CAPTURE_TIMEOUT = 15.0  # opening the camera, a frame, the page processing
 
 
 @dataclass
 class Check:
-    subject: str   # idcard, card, printer, scanner or hall
-    what: str      # health, read, print, signed request
+    subject: str   # idcard, card, printer, scanner, camera or hall
+    what: str      # health, read, print, capture, signed request
     result: str    # ok, warning or FAIL
     reason: str
 
@@ -140,7 +142,16 @@ def _demo_read(hub, kind: str, read, number_name: str) -> Check:
     return Check(kind, "read", OK, f"read the emulator's demo card, {number_name} {masked}")
 
 
-EXTRA_CHECKS = {"printer": _printer, "idcard": _idcard, "card": _card}
+def _camera(hub, settings) -> Check:
+    from hardware.model import DeviceError
+    try:
+        summary = hub.call("camera", lambda camera: camera.self_test(), CAPTURE_TIMEOUT)
+    except DeviceError as e:
+        return Check("camera", "capture", FAIL, f"capturing the emulator's page: {e}")
+    return Check("camera", "capture", OK, summary)
+
+
+EXTRA_CHECKS = {"printer": _printer, "idcard": _idcard, "card": _card, "camera": _camera}
 
 
 # the hall ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import socket
 import pytest
 from testing.processes import run_kiosk
 
-SIM = '[devices]\nidcard = "sim:"\ncard = "sim:"\nprinter = "sim:"\nscanner = "sim:"\n'
+SIM = '[devices]\nidcard = "sim:"\ncard = "sim:"\nprinter = "sim:"\nscanner = "sim:"\ncamera = "sim:"\n'
 
 
 def closed_port() -> int:
@@ -33,7 +33,7 @@ def test_devices_json_all_sim_is_ok(pcscd_running, write_config):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["ok"] is True
-    assert sorted(data["devices"]) == ["card", "idcard", "printer", "scanner"]
+    assert sorted(data["devices"]) == ["camera", "card", "idcard", "printer", "scanner"]
     for kind, d in data["devices"].items():
         assert d["health"] == "ok", (kind, d)
         assert d["url"] == "sim:" and isinstance(d["counters"], dict)
@@ -42,7 +42,7 @@ def test_devices_json_all_sim_is_ok(pcscd_running, write_config):
 
 def test_devices_paper_out_printer_fails(paper_out_printer, write_config):
     devices = (f'[devices]\nidcard = "none:"\ncard = "none:"\nprinter = "{paper_out_printer.url}"\n'
-               'scanner = "sim:"\n')
+               'scanner = "sim:"\ncamera = "none:"\n')
     path = config(write_config, devices)
     proc = run_kiosk("--config", path, "devices", "--json")
     assert proc.returncode == 1, proc.stderr
@@ -52,7 +52,7 @@ def test_devices_paper_out_printer_fails(paper_out_printer, write_config):
     text = run_kiosk("--config", path, "devices")
     assert text.returncode == 1
     lines = {line.split()[0]: line for line in text.stdout.splitlines()}
-    assert set(lines) == {"idcard", "card", "printer", "scanner"}
+    assert set(lines) == {"idcard", "card", "printer", "scanner", "camera"}
     assert "out of paper" in lines["printer"] and "paper: empty" in lines["printer"]
     assert lines["idcard"].split()[1] == "absent" and "not configured" in lines["idcard"]
     assert lines["scanner"].split()[1] == "ok"
@@ -65,7 +65,8 @@ def test_devices_paper_out_printer_fails(paper_out_printer, write_config):
 
 def test_devices_bad_urls_are_lines_not_tracebacks(write_config):
     devices = ('[devices]\nidcard = "serial:///dev/does-not-exist"\ncard = "none:"\n'
-               f'printer = "tcp://127.0.0.1:{closed_port()}"\nscanner = "serial:///dev/does-not-exist"\n')
+               f'printer = "tcp://127.0.0.1:{closed_port()}"\nscanner = "serial:///dev/does-not-exist"\n'
+               'camera = "v4l2:///dev/does-not-exist"\n')
     proc = run_kiosk("--config", config(write_config, devices), "devices", "--json")
     assert proc.returncode == 1
     assert proc.stderr == ""
@@ -73,6 +74,7 @@ def test_devices_bad_urls_are_lines_not_tracebacks(write_config):
     assert d["idcard"]["health"] == "offline" and "no ID card reader at /dev/does-not-exist" in d["idcard"]["reason"]
     assert d["printer"]["health"] == "offline" and "cannot reach the printer" in d["printer"]["reason"]
     assert d["scanner"]["health"] == "offline"
+    assert d["camera"]["health"] == "offline" and "no camera at /dev/does-not-exist" in d["camera"]["reason"]
     assert d["card"] == {**d["card"], "health": "absent", "reason": "not configured"}
 
 
@@ -98,7 +100,8 @@ def test_selftest_sim_devices_read_print_and_mask(pcscd_running, write_config, s
     assert_private(proc, seed_numbers)
     lines = proc.stdout.splitlines()
     for subject, what in [("idcard", "health"), ("idcard", "read"), ("card", "health"), ("card", "read"),
-                          ("printer", "health"), ("printer", "print"), ("scanner", "health")]:
+                          ("printer", "health"), ("printer", "print"), ("scanner", "health"),
+                          ("camera", "health"), ("camera", "capture")]:
         assert any(line.split()[:3] == ["ok", subject, what + ":"] for line in lines), (subject, what, lines)
     read = next(line for line in lines if line.split()[1:3] == ["idcard", "read:"])
     assert "ID number 4301**********5518" in read  # the first demo card, masked 4 + 4

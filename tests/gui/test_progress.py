@@ -41,7 +41,7 @@ from hall import clock
 pytestmark = pytest.mark.gui
 NAME, ID_NUMBER, ID_MASKED = "张晓明", "430102199003075518", "4301**********5518"  # seed card "mainland"
 NAME_MASKED = "张*明"
-NO_DEVICES = {"idcard": "none:", "card": "none:", "printer": "none:", "scanner": "none:"}
+NO_DEVICES = {"idcard": "none:", "card": "none:", "printer": "none:", "scanner": "none:", "camera": "none:"}
 # key -> (item code, status, [(stage, working days after submission)], working days since submission)
 SEEDS = {
     "green": ("GF00101002", "受理", [("收件", 0), ("受理", 1)], 2),               # 2 of 15 days used

@@ -157,9 +157,9 @@ def online(ui, hall, tmp_path, state_dir):
 
 def test_the_app_heartbeats_with_its_devices_and_serves_metrics_on_localhost(online, operator):
     snap = online.snapshot(lambda s: all(s["devices"].get(k, {}).get("health") == "ok"
-                                         for k in ("idcard", "printer", "scanner")),
+                                         for k in ("idcard", "printer", "scanner", "camera")),
                            what="every configured device ok in the hall")
-    assert set(snap["devices"]) == {"idcard", "printer", "scanner"}  # card is none: here
+    assert set(snap["devices"]) == {"idcard", "printer", "scanner", "camera"}  # card is none: here
     assert snap["devices"]["printer"]["paper"] == "ok"
     assert snap["app_version"] == __version__ and snap["screen"] == "attract"
     assert snap["memory_mb"] > 0 and snap["disk_free_mb"] > 0 and snap["outbox_depth"] == 0

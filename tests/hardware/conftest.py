@@ -129,3 +129,42 @@ def card_reader(card_virtual):
     reader.enable()
     yield reader
     reader.close()
+
+
+# --- document camera ------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def camera_font():
+    """The app's Simplified Chinese face, passed to the emulator as the app passes it."""
+    from kiosk.fonts import find_cjk_font
+    return str(find_cjk_font().regular)
+
+
+@pytest.fixture(scope="module")
+def _camera_emulator_running(camera_font):
+    from hardware.camera.emulator import CameraEmulator
+    emulator = CameraEmulator(camera_font).start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def camera_emulator(_camera_emulator_running):
+    """The MJPEG-over-HTTP camera emulator (page 1, no faults), shared by a module's tests:
+    its scenes are rendered once each."""
+    emulator = _camera_emulator_running
+    emulator.clear()
+    emulator.show(1)
+    yield emulator
+    emulator.clear()
+
+
+@pytest.fixture
+def camera(camera_emulator):
+    """The real driver on the emulator's stream (cv2.VideoCapture over HTTP), enabled."""
+    from hardware.camera import DocumentCamera, Source
+    device = DocumentCamera(camera_emulator.url, Source.stream(camera_emulator.url), frame_timeout=2.0,
+                            retry_interval=0.2)
+    device.enable()
+    yield device
+    device.close()
