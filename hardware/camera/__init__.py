@@ -30,7 +30,10 @@ def from_url(url: str, font: str | None = None) -> DocumentCamera:
 
 
 def _within(url: DeviceUrl, name: str, default: float, low: float, high: float) -> float:
-    value = url.number(name, default)
+    try:
+        value = float(url.query.get(name, default))
+    except ValueError:
+        value = low - 1
     if not low <= value <= high:
         raise DeviceUrlError(f"{url.text}: {name} must be a number from {low:g} to {high:g}")
     return value
@@ -62,5 +65,5 @@ def _sim(url: DeviceUrl, font: str | None = None) -> DocumentCamera:
 
 
 register(DeviceKind("camera", "document camera", CameraError,
-                    ("v4l2:///dev/video0", "http://HOST:PORT/PATH (an MJPEG stream)", "sim:")),
+                    ("v4l2:///dev/video0", "http://HOST:PORT/PATH", "https://HOST:PORT/PATH", "sim:")),
          {"v4l2": _v4l2, "http": _stream, "https": _stream, "sim": _sim})

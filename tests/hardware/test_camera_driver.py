@@ -236,7 +236,7 @@ def test_urls():
     assert from_url("v4l2:///dev/video0").source.width == 2592
     stream = from_url("http://10.0.0.7:8080/video.mjpg")
     assert (stream.source.target, stream.source.api) == ("http://10.0.0.7:8080/video.mjpg", cv2.CAP_FFMPEG)
-    for bad, message in [("none:", "no document camera is configured"), ("usb:1", "unsupported camera URL"),
+    for bad, message in [("none:", "no document camera is configured"), ("usb:1", "unsupported document camera URL"),
                          ("v4l2:///dev/video0?fps=0", "fps must be a number from 1 to 60"),
                          ("sim:?page=9", "pages are numbered 1 to 5"), ("sim:?size=12", "WIDTHxHEIGHT")]:
         with pytest.raises(CameraError, match=message):

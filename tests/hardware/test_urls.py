@@ -14,8 +14,10 @@ FORMS = {
     "printer": "usb://0xVVVV:0xPPPP, serial:///dev/ttyS1?baudrate=9600, tcp://HOST:9100, "
                "file:///dev/usb/lp0 or sim:",
     "scanner": "serial:///dev/ttyACM0, socket://HOST:PORT, hid: or sim:",
+    "camera": "v4l2:///dev/video0, http://HOST:PORT/PATH, https://HOST:PORT/PATH or sim:",
 }
-NOUNS = {"idcard": "ID card reader", "card": "card reader", "printer": "printer", "scanner": "scanner"}
+NOUNS = {"idcard": "ID card reader", "card": "card reader", "printer": "printer", "scanner": "scanner",
+         "camera": "document camera"}
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -41,8 +43,8 @@ def test_other_urls_are_configured():
 
 
 def test_unknown_kind():
-    with pytest.raises(Exception, match="unknown device kind 'camera'"):
-        open_device("camera", "sim:")
+    with pytest.raises(Exception, match="unknown device kind 'fax'"):
+        open_device("fax", "sim:")
 
 
 def test_parse_splits_once():
