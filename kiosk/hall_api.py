@@ -164,12 +164,12 @@ class MaskedApplicant(TypedDict):
     id_masked: str
 
 
-class Application(TypedDict):
+class Progress(TypedDict):
+    """An application as a look-up answers it: what the progress screen shows, no more."""
     number: str  # 申办流水号: SB + yyyymmdd + 6 digits
     item_code: str
     item_name: str
     status: str
-    submitted_at: str
     limit_days: int
     due_date: str
     elapsed_working_days: int
@@ -178,7 +178,12 @@ class Application(TypedDict):
     applicant: MaskedApplicant
 
 
-def application(client: HallClient, number: str) -> Application | None:
+class Application(Progress):
+    """An application as its creation answers it."""
+    submitted_at: str
+
+
+def application(client: HallClient, number: str) -> Progress | None:
     """One application with its timeline; None when the hall has no such number."""
     try:
         return _object(client.get(f"{PREFIX}/applications/{quote(number, safe='')}"), "an application")
@@ -188,7 +193,7 @@ def application(client: HallClient, number: str) -> Application | None:
         raise
 
 
-def applications_of(client: HallClient, id_number: str) -> list[Application]:
+def applications_of(client: HallClient, id_number: str) -> list[Progress]:
     """A resident's applications, newest 50 (the ID number goes in the body, never in a URL)."""
     answer = _object(client.post(f"{PREFIX}/applications/lookup", {"id_number": id_number}),
                      "a list of applications")
@@ -230,12 +235,20 @@ class Subject(TypedDict):
     ref: str
 
 
+class Proof(TypedDict, total=False):
+    """That the rater is the resident who was served: the applicant's (or booker's) ID
+    number, or the phone a 12345 request was filed with."""
+    id_number: str
+    phone: str
+
+
 class NewRating(TypedDict):
     """好差评: indicators are 整体满意度, 办事效率, 办事指南精确度, 办事便捷度, 平台操作性 (1..5)."""
     level: int
     indicators: dict[str, int]
     subject: Subject
     reason: NotRequired[str]  # required when level <= 2
+    proof: NotRequired[Proof]  # required for an application, request or booking; none for a guide
 
 
 class RatingId(TypedDict):

@@ -26,18 +26,18 @@ class LocalState(TypedDict):
 
 class LocalLookup(TypedDict, total=False):
     local: LocalState
-    applications: list[hall_api.Application]  # once sent, when the hall answers
+    applications: list[hall_api.Progress]  # once sent, when the hall answers
 
 
 class Progress:
     def __init__(self, client: HallClient, outbox: Outbox, catalog: Catalog):
         self.client, self.outbox, self.catalog = client, outbox, catalog
 
-    def by_number(self, number: str) -> list[hall_api.Application]:
+    def by_number(self, number: str) -> list[hall_api.Progress]:
         found = hall_api.application(self.client, number)
         return [] if found is None else [found]
 
-    def by_identity(self, id_number: str) -> list[hall_api.Application]:
+    def by_identity(self, id_number: str) -> list[hall_api.Progress]:
         return hall_api.applications_of(self.client, id_number)
 
     def by_local_reference(self, ref: str) -> LocalLookup:

@@ -146,10 +146,10 @@ def test_an_application_created_then_read_by_number_and_by_identity(client, expo
     assert again.replayed is True and again.answer == created.answer  # one application, not two
 
     read = hall_api.application(client, number)
-    conforms(read, hall_api.Application)
+    conforms(read, hall_api.Progress)
     assert read["number"] == number and read["timeline"][0]["stage"] == "收件"
     mine = hall_api.applications_of(client, id_no)
-    conforms(mine, list[hall_api.Application])
+    conforms(mine, list[hall_api.Progress])
     assert [a["number"] for a in mine] == [number]
     assert hall_api.applications_of(client, id_number("11010519800101011")) == []
 
@@ -175,6 +175,10 @@ def test_a_request_and_its_rating(client):
     rating = {"level": 4, "indicators": {"整体满意度": 4, "办事效率": 4, "办事指南精确度": 5, "办事便捷度": 4,
                                         "平台操作性": 4},
               "subject": {"kind": "request", "ref": created.answer["ticket"]}}
+    with pytest.raises(HallRejected) as unproven:  # only the resident who filed it may rate it
+        hall_api.create_rating(client, rating, key())
+    assert unproven.value.status == 422
+    rating["proof"] = {"phone": RESIDENT["phone"]}
     rated = hall_api.create_rating(client, rating, key())
     conforms(rated.answer, hall_api.RatingId)
     with pytest.raises(HallRejected) as twice:  # 一事一评
