@@ -117,15 +117,32 @@ def test_booking_and_request_tickets(printer, tmp_path):
     assert "建议" in job.text and "答复期限" not in job.text
 
 
-def test_long_barcodes_are_dropped_on_58mm_paper_but_the_qr_stays():
-    printer = from_url("sim:?width=58")
+@pytest.mark.parametrize("width", [58, 80])
+def test_application_receipt_barcode_fits_and_decodes_on_both_papers(width, tmp_path):
+    # code set B would make SB20261123654321 422 dots wide: wider than 58 mm paper (384)
+    printer = from_url(f"sim:?width={width}")
     try:
         receipt = receipts.application_receipt("SB20261123654321", "x", "欧*远", "4301**********1236",
                                                False, "https://zwfw.example.gov.cn/p", "zh")
         assert receipts.print_receipt(printer, receipt).printed
         assert printer.emulator.wait_for_jobs(1)
         job = printer.emulator.jobs[0]
-        assert job.barcodes == [] and job.qr_codes == ["https://zwfw.example.gov.cn/p"]
+        assert job.barcodes == ["SB20261123654321"]
+        png = preview(printer, job)
+        (tmp_path / f"application-{width}.png").write_bytes(png)
+        assert zbar(png, tmp_path) == ["CODE-128:SB20261123654321", "QR-Code:https://zwfw.example.gov.cn/p"]
+    finally:
+        printer.close()
+
+
+def test_a_barcode_too_long_for_58mm_paper_is_dropped_but_the_qr_stays():
+    printer = from_url("sim:?width=58")
+    try:
+        receipt = receipts.request_ticket("RQ-NORTH-DISTRICT-2026-11-23", "咨询", "zh")
+        assert receipts.print_receipt(printer, receipt).printed
+        assert printer.emulator.wait_for_jobs(1)
+        job = printer.emulator.jobs[0]
+        assert job.barcodes == [] and job.qr_codes == [receipts.request_url("RQ-NORTH-DISTRICT-2026-11-23")]
     finally:
         printer.close()
 
