@@ -164,6 +164,18 @@ def test_printer_faults_are_outcomes_not_exceptions(printer, fault, reason):
     assert receipts.print_receipt(printer, receipt).printed  # nothing stuck after the fault
 
 
+@pytest.mark.parametrize("strike, reason, fault", [
+    ("reset_after", "The printer is offline.", "offline"),
+    ("paper_out_after", "The printer is out of paper.", "paper-out"),
+])
+def test_a_receipt_cut_short_is_not_printed_and_its_qr_is_offered(printer, strike, reason, fault):
+    getattr(printer.emulator, strike)(9 + 256)  # after the status questions, 256 bytes into the job
+    receipt = receipts.application_receipt("SB20261123654321", ITEM["name"], "欧*远", "4301**********1236",
+                                           False, receipts.progress_url("SB20261123654321"), "zh")
+    assert receipts.print_receipt(printer, receipt) == receipts.PrintOutcome(False, reason, fault)
+    assert receipts.receipt_qr(receipt) == receipts.progress_url("SB20261123654321")  # the screen's QR
+
+
 def test_a_printer_that_is_gone_and_no_printer_at_all(printer):
     printer.emulator.stop()
     outcome = receipts.print_receipt(printer, receipts.request_ticket("RQ1", "咨询", "zh"))
