@@ -117,15 +117,32 @@ def test_booking_and_request_tickets(printer, tmp_path):
     assert "建议" in job.text and "答复期限" not in job.text
 
 
-def test_long_barcodes_are_dropped_on_58mm_paper_but_the_qr_stays():
-    printer = from_url("sim:?width=58")
+@pytest.mark.parametrize("width", [58, 80])
+def test_application_receipt_barcode_fits_and_decodes_on_both_papers(width, tmp_path):
+    # code set B would make SB20261123654321 422 dots wide: wider than 58 mm paper (384)
+    printer = from_url(f"sim:?width={width}")
     try:
         receipt = receipts.application_receipt("SB20261123654321", "x", "欧*远", "4301**********1236",
                                                False, "https://zwfw.example.gov.cn/p", "zh")
         assert receipts.print_receipt(printer, receipt).printed
         assert printer.emulator.wait_for_jobs(1)
         job = printer.emulator.jobs[0]
-        assert job.barcodes == [] and job.qr_codes == ["https://zwfw.example.gov.cn/p"]
+        assert job.barcodes == ["SB20261123654321"]
+        png = preview(printer, job)
+        (tmp_path / f"application-{width}.png").write_bytes(png)
+        assert zbar(png, tmp_path) == ["CODE-128:SB20261123654321", "QR-Code:https://zwfw.example.gov.cn/p"]
+    finally:
+        printer.close()
+
+
+def test_a_barcode_too_long_for_58mm_paper_is_dropped_but_the_qr_stays():
+    printer = from_url("sim:?width=58")
+    try:
+        receipt = receipts.request_ticket("RQ-NORTH-DISTRICT-2026-11-23", "咨询", "zh")
+        assert receipts.print_receipt(printer, receipt).printed
+        assert printer.emulator.wait_for_jobs(1)
+        job = printer.emulator.jobs[0]
+        assert job.barcodes == [] and job.qr_codes == [receipts.request_url("RQ-NORTH-DISTRICT-2026-11-23")]
     finally:
         printer.close()
 
@@ -145,6 +162,18 @@ def test_printer_faults_are_outcomes_not_exceptions(printer, fault, reason):
     assert receipts.receipt_qr(receipt) == receipts.guide_url(ITEM["code"])  # what the screen shows
     printer.emulator.clear_faults()
     assert receipts.print_receipt(printer, receipt).printed  # nothing stuck after the fault
+
+
+@pytest.mark.parametrize("strike, reason, fault", [
+    ("reset_after", "The printer is offline.", "offline"),
+    ("paper_out_after", "The printer is out of paper.", "paper-out"),
+])
+def test_a_receipt_cut_short_is_not_printed_and_its_qr_is_offered(printer, strike, reason, fault):
+    getattr(printer.emulator, strike)(9 + 256)  # after the status questions, 256 bytes into the job
+    receipt = receipts.application_receipt("SB20261123654321", ITEM["name"], "欧*远", "4301**********1236",
+                                           False, receipts.progress_url("SB20261123654321"), "zh")
+    assert receipts.print_receipt(printer, receipt) == receipts.PrintOutcome(False, reason, fault)
+    assert receipts.receipt_qr(receipt) == receipts.progress_url("SB20261123654321")  # the screen's QR
 
 
 def test_a_printer_that_is_gone_and_no_printer_at_all(printer):

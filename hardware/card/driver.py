@@ -11,10 +11,25 @@ and re-establishes its context when pcscd or the reader comes back.
 
 Each read uses its own PC/SC context, so a read never waits behind the watcher
 and a pcscd restart between reads costs nothing.
+
+A card that gives its ATR and then answers nothing blocks SCardTransmit, and with
+it pcscd's reader, until the card is pulled (with vpcd; a real reader gives up after
+its own timeout), and nothing in PC/SC cancels that: SCardCancel only wakes
+SCardGetStatusChange, and SCardReconnect, SCardReleaseContext or a connect from
+another context wait for the same reader. So the talk with the card (connect,
+APDUs, disconnect) runs on a thread of its own with its own context, and the read
+waits for it until its deadline only: then it says the card does not answer and the
+caller's thread (a DeviceHub worker) is free. The thread left behind ends, and
+releases its context, when the card is pulled; the next session waits for it.
+
+No PC/SC error text reaches a message: each code a resident can meet has plain
+words, any other is logged with its code and reported as a reader problem.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from contextlib import contextmanager
 from typing import Iterator
@@ -48,7 +63,22 @@ class UnknownCard(CardError):
 
 
 class CardTimeout(CardError):
-    """The card answered too slowly."""
+    """The card answered too slowly, or not at all."""
+
+
+class CardBusy(CardError):
+    """Another program holds the card exclusively."""
+
+
+class CardUnreadable(CardError):
+    """The reader cannot talk to the card: its ATR offers no protocol the reader speaks, or
+    it was pulled while the reader powered it up (pcscd then says "protocol mismatch")."""
+
+
+log = logging.getLogger(__name__)
+IN_USE = "in use by another program"
+CARD_MUTE = "a card in the reader does not answer: take it out"
+ANSWER_GRACE = 0.5  # s past the deadline for a command already sent (its answer ends a slow read)
 
 
 _SERVICE_GONE = {scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED,
@@ -72,6 +102,8 @@ class CardReader(Device):
         self.reader_part = reader_part
         self.poll = poll
         self._watch_context: int | None = None
+        self._session: threading.Thread | None = None     # the last card session
+        self._abandoned: threading.Thread | None = None   # one given up at its deadline
         self.card_present = False
 
     # lifecycle -------------------------------------------------------------
@@ -89,10 +121,25 @@ class CardReader(Device):
         try:
             with self._context() as context:
                 reader = self._find_reader(context)
-            self.set_status(Status(Health.OK, f"reader {reader!r} ready"))
+                self.set_status(self._reader_health(reader, self._state(context, reader)))
         except CardError as e:
             self._failed(e, count=False)
         return self.status
+
+    def _state(self, context: int, reader: str) -> int:
+        """The reader's PC/SC state flags now (SCARD_STATE_*)."""
+        hresult, states = scard.SCardGetStatusChange(context, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
+        self._check(hresult, "asking the reader's state")
+        return states[0][1]
+
+    def _reader_health(self, reader: str, state: int) -> Status:
+        """The health a reader in this PC/SC state has (the state's flags, and a card session
+        still stuck with a mute card)."""
+        if self._abandoned is not None and self._abandoned.is_alive():
+            return Status(Health.WARNING, CARD_MUTE)
+        if state & scard.SCARD_STATE_EXCLUSIVE:   # our own connections share the card
+            return Status(Health.WARNING, IN_USE)
+        return Status(Health.OK, f"reader {reader!r} ready")
 
     def _failed(self, error: CardError, count: bool = True) -> None:
         """Reader-level failures set the health; card-level ones only count."""
@@ -102,6 +149,8 @@ class CardReader(Device):
             self.set_status(Status(Health.OFFLINE, str(error)))
         elif isinstance(error, ReaderMissing):
             self.set_status(Status(Health.ABSENT, str(error)))
+        elif isinstance(error, CardBusy):
+            self.set_status(Status(Health.WARNING, IN_USE))
 
     # PC/SC plumbing --------------------------------------------------------
     @contextmanager
@@ -142,7 +191,15 @@ class CardReader(Device):
                               "and leave it in until the reading is done")
         if hresult == scard.SCARD_W_UNRESPONSIVE_CARD:
             raise UnknownCard(f"{doing}: the card does not answer: is it inserted the right way round?")
-        raise CardError(f"{doing}: {scard.SCardGetErrorMessage(hresult).strip()} ({hresult & 0xFFFFFFFF:08X})")
+        if hresult == scard.SCARD_E_SHARING_VIOLATION:
+            raise CardBusy(f"{doing}: the card reader is {IN_USE}: close that program or wait "
+                           "until it is done, then try again")
+        if hresult == scard.SCARD_E_PROTO_MISMATCH:
+            raise CardUnreadable(f"{doing}: the card could not be read: take it out and insert it "
+                                 "again, chip first")
+        log.warning("PC/SC answered %08X while %s", hresult & 0xFFFFFFFF, doing)
+        raise CardError(f"{doing}: the card reader reported a problem: take the card out and "
+                        "insert it again; if it keeps happening, restart the reader")
 
     def _wait_card(self, context: int, reader: str, deadline: float) -> None:
         state = scard.SCARD_STATE_UNAWARE
@@ -172,18 +229,57 @@ class CardReader(Device):
     def _read(self, deadline: float, timeout: float) -> CardRecord:
         with self._context() as context:
             reader = self._find_reader(context)
-            self.set_status(Status(Health.OK, f"reader {reader!r} ready"))
+            self.set_status(self._reader_health(reader, self._state(context, reader)))
             while True:
                 self._wait_card(context, reader, deadline)
-                session = _CardSession(self, deadline, timeout)
+                session = _CardSession(self, reader, deadline, timeout)
                 try:
-                    return session.read(context, reader)
-                except CardRemoved:
+                    record = self._run_session(session)
+                except (CardRemoved, CardUnreadable, CardBusy) as e:
                     # A card swapped faster than pcscd polls leaves the old card's state
-                    # behind: if nothing was read yet, wait for the new card instead.
-                    if session.answered or time.monotonic() >= deadline:
+                    # behind, one pulled while powered up gives "protocol mismatch", and
+                    # another program may let go of the card: if nothing was read yet,
+                    # try again until the deadline.
+                    if (isinstance(e, CardRemoved) and session.answered) or time.monotonic() + 0.05 >= deadline:
                         raise
                     time.sleep(0.05)
+                    continue
+                self.set_status(self._reader_health(reader, 0))  # read, so not held by another
+                return record
+
+    def _run_session(self, session: _CardSession) -> CardRecord:
+        """`session.read()` on a thread of its own, waited for until the session's deadline and
+        ANSWER_GRACE (see the module docstring). One session at a time talks to the card: a
+        new one first waits for the last, which may be one left behind with a mute card."""
+        previous, outcome, given_up = self._session, {}, threading.Event()
+
+        def run() -> None:
+            if previous is not None:
+                previous.join()
+            if given_up.is_set():
+                return
+            try:
+                outcome["record"] = session.read()
+            except BaseException as e:  # handed to the waiting read
+                outcome["error"] = e
+            if given_up.is_set() and "record" in outcome:
+                outcome["record"].wipe()   # read too late: nobody takes it
+
+        thread = threading.Thread(target=run, name="card-session", daemon=True)
+        self._session = thread
+        thread.start()
+        thread.join(max(0.0, session.deadline - time.monotonic()) + ANSWER_GRACE)
+        if thread.is_alive():
+            given_up.set()
+            self._abandoned = thread
+            if session.answered:
+                raise CardTimeout(f"the card answered too slowly (over {session.timeout:g} s): "
+                                  "take it out and insert it again")
+            self.set_status(Status(Health.WARNING, CARD_MUTE))  # until it is pulled
+            raise CardTimeout("the card does not answer: take it out and insert it again, chip first")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["record"]
 
     # watcher ---------------------------------------------------------------
     def _watch(self) -> None:
@@ -192,7 +288,7 @@ class CardReader(Device):
                 with self._context() as context:
                     self._watch_context = context
                     reader = self._find_reader(context)
-                    self.set_status(Status(Health.OK, f"reader {reader!r} ready"))
+                    self.set_status(self._reader_health(reader, self._state(context, reader)))
                     self._watch_reader(context, reader)
             except CardError as e:
                 self._failed(e, count=False)
@@ -205,7 +301,12 @@ class CardReader(Device):
         state = scard.SCARD_STATE_UNAWARE
         while not self._stop.is_set():
             hresult, states = scard.SCardGetStatusChange(context, int(self.poll * 1000), [(reader, state)])
-            if hresult in (scard.SCARD_E_TIMEOUT, scard.SCARD_E_CANCELLED):
+            if hresult == scard.SCARD_E_CANCELLED:
+                continue
+            if hresult == scard.SCARD_E_TIMEOUT:
+                # another program taking the card exclusively is no event to pcsc-lite, but
+                # the state it hands back on a timeout carries the flag
+                self.set_status(self._reader_health(reader, states[0][1]))
                 continue
             self._check(hresult, "watching the reader")
             _, state, atr = states[0]
@@ -214,6 +315,7 @@ class CardReader(Device):
                 raise ReaderMissing(f"the smart card reader {reader!r} disappeared: check its USB cable")
             present = bool(state & scard.SCARD_STATE_PRESENT)
             self._set_present(present, bytes(atr).hex().upper() if present else None)
+            self.set_status(self._reader_health(reader, state))  # busy, mute card, or ready
 
     def _set_present(self, present: bool, atr: str | None) -> None:
         if present != self.card_present:
@@ -224,8 +326,8 @@ class CardReader(Device):
 class _CardSession:
     """One connected card: APDU exchange with the ISO 7816-4 retries, and the reading sequence."""
 
-    def __init__(self, reader: CardReader, deadline: float, timeout: float):
-        self.reader, self.deadline, self.timeout = reader, deadline, timeout
+    def __init__(self, reader: CardReader, reader_name: str, deadline: float, timeout: float):
+        self.reader, self.reader_name, self.deadline, self.timeout = reader, reader_name, deadline, timeout
         self.card = self.protocol = 0
         self.answered = 0   # APDUs the card answered: tells a stale card from one pulled mid-read
 
@@ -254,14 +356,18 @@ class _CardSession:
             return data + more, sw
         return data, sw
 
-    def read(self, context: int, reader: str) -> CardRecord:
-        hresult, self.card, self.protocol = scard.SCardConnect(
-            context, reader, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
-        self.reader._check(hresult, "connecting to the card")
-        try:
-            return self._read()
-        finally:
-            scard.SCardDisconnect(self.card, scard.SCARD_LEAVE_CARD)
+    def read(self) -> CardRecord:
+        """Connect, read, disconnect, on a PC/SC context of the session's own (the caller may
+        leave this thread behind, blocked in PC/SC: nothing else may wait on its context)."""
+        with self.reader._context() as context:
+            hresult, self.card, self.protocol = scard.SCardConnect(
+                context, self.reader_name, scard.SCARD_SHARE_SHARED,
+                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+            self.reader._check(hresult, "connecting to the card")
+            try:
+                return self._read()
+            finally:
+                scard.SCardDisconnect(self.card, scard.SCARD_LEAVE_CARD)
 
     def _read(self) -> CardRecord:
         atr = self.atr()
@@ -310,4 +416,5 @@ class _CardSession:
 
 
 __all__ = ["CardReader", "CardError", "CardDataError", "CardStatusError", "ServiceUnavailable",
-           "ReaderMissing", "NoCard", "CardRemoved", "UnknownCard", "CardTimeout"]
+           "ReaderMissing", "NoCard", "CardRemoved", "UnknownCard", "CardTimeout", "CardBusy",
+           "CardUnreadable"]

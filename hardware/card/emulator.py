@@ -13,6 +13,7 @@ HELP = """commands (one per line):
   removed-midread [N]  vanish on the Nth READ RECORD of the next read (default 2)
   error SW [read|select|any]   answer status word SW (e.g. 6581); "error off" stops it
   slow SECONDS         wait that long before every answer; "slow 0" stops it
+  mute                 give the ATR, then answer no command; "mute off" stops it
   clear                all faults off
   status               what is inserted and which faults are on
   cards                the cards in the card file
@@ -47,6 +48,9 @@ def apply_command(card: VirtualCard, line: str) -> str:
     if verb == "slow" and len(args) == 1:
         card.slow(_number(args[0], float, "slow takes seconds"))
         return f"answers delayed by {card.delay:g} s"
+    if verb == "mute" and args in ([], ["off"]):
+        card.mute(not args)
+        return "the card answers its ATR and then nothing" if card.muted else "mute off"
     if verb == "clear" and not args:
         card.clear_faults()
         return "faults off"
@@ -54,11 +58,11 @@ def apply_command(card: VirtualCard, line: str) -> str:
         return (f"inserted={card.inserted or '-'} connected={card.connected.is_set()} "
                 f"midread={card.remove_after_reads or '-'} "
                 f"error={f'{card.error_sw:04X}/{card.error_on}' if card.error_sw else '-'} "
-                f"slow={card.delay:g}")
+                f"slow={card.delay:g} mute={'on' if card.muted else 'off'}")
     if verb == "cards" and not args:
         return " ".join(f"{p.name}({p.kind})" for p in card.profiles.values())
     raise EmulatorError(f"unknown command {line.strip()!r}: insert NAME, remove, removed-midread [N], "
-                        "error SW [read|select|any], error off, slow S, clear, status, cards, quit")
+                        "error SW [read|select|any], error off, slow S, mute, mute off, clear, status, cards, quit")
 
 
 def _number(text: str, kind, message: str):

@@ -10,7 +10,8 @@ Cards come from assets/seed/sscards.json: social security cards (the SSSE
 application with EF05/EF06 records), contactless cards that only give a UID
 (`FF CA`), and unknown cards that know nothing. Faults can be switched while it
 runs: removal in the middle of the READ RECORD sequence, a given status word,
-slow answers.
+slow answers, and a mute card (it gives its ATR, then answers no command: vpcd
+then waits for it, and so does pcscd's reader, until the card is pulled).
 """
 
 from __future__ import annotations
@@ -144,6 +145,7 @@ class VirtualCard:
         self.error_sw: int | None = None
         self.error_on = "read"        # "read" (READ RECORD), "select" or "any"
         self.delay = 0.0              # seconds before each R-APDU
+        self.muted = False            # answer the ATR, then no command at all
 
     # --- the API the CLI, sim: and tests use -------------------------------
     @property
@@ -181,8 +183,12 @@ class VirtualCard:
             raise EmulatorError("slow takes seconds from 0 to 60")
         self.delay = seconds
 
+    def mute(self, on: bool = True) -> None:
+        """From the next command on, answer none (the ATR still comes: the card "is there")."""
+        self.muted = on
+
     def clear_faults(self) -> None:
-        self.remove_after_reads, self.error_sw, self.delay = 0, None, 0.0
+        self.remove_after_reads, self.error_sw, self.delay, self.muted = 0, None, 0.0, False
 
     def close(self) -> None:
         self.remove()
@@ -244,6 +250,8 @@ class VirtualCard:
                 elif payload[0] in (CTRL_OFF, CTRL_RESET):
                     state = _CardState()
                 continue
+            if self.muted:
+                continue              # no answer: vpcd waits for one until the card is pulled
             answer = self.answer(card, state, payload)
             if answer is None:        # card pulled in the middle of the read
                 with self._lock:

@@ -3,8 +3,9 @@
 Text is laid out in the printer's character cells (12 dots per half-width
 column, 24 per full-width character, times the magnification) and wraps at the
 paper edge as a printer does, so a line that is too long shows as one.
-QR codes are drawn from the stored data with `qrcode`, barcodes from their data
-with python-barcode's CODE128 encoder, raster images as received. Text is drawn in
+QR codes are drawn from the stored data with `qrcode`, CODE128 barcodes symbol by symbol
+as the printer was told (code sets, switches; python-barcode's table of bar patterns) and
+left out, as a printer does, when wider than the paper; raster images as received. Text is drawn in
 the fonts the caller passes (the terminal's: kiosk.fonts).
 """
 
@@ -15,7 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
-import barcode as barcodes
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
@@ -106,14 +106,55 @@ def _raster(block: Raster, dots: int) -> Image.Image:
     return image
 
 
+def code128_symbols(payload: bytes) -> list[int] | None:
+    """The symbol values a GS k 73 payload stands for, with the check symbol the printer adds
+    (without the stop); None when it does not start with a code set ({A, {B or {C)."""
+    if len(payload) < 3 or payload[0] != 0x7B or chr(payload[1]) not in "ABC":
+        return None
+    codeset = chr(payload[1])
+    values, i = [{"A": 103, "B": 104, "C": 105}[codeset]], 2
+    while i < len(payload):
+        byte = payload[i]
+        if byte == 0x7B and i + 1 < len(payload) and payload[i + 1] != 0x7B:
+            f = chr(payload[i + 1])
+            switch = {"A": 101, "B": 100, "C": 99, "S": 98, "1": 102, "2": 97, "3": 96,
+                      "4": 101 if codeset == "A" else 100}.get(f)
+            if switch is None or f == codeset:
+                return None
+            values.append(switch)
+            codeset = f if f in "ABC" else codeset
+            i += 2
+            continue
+        i += 2 if byte == 0x7B else 1  # "{{" is a "{"
+        if codeset == "C":
+            if byte > 99:
+                return None
+            values.append(byte)
+        elif codeset == "B":
+            if not 32 <= byte < 128:
+                return None
+            values.append(byte - 32)
+        else:
+            if byte >= 96:
+                return None
+            values.append(byte + 64 if byte < 32 else byte - 32)
+    values.append((values[0] + sum(k * v for k, v in enumerate(values[1:], 1))) % 103)
+    return values
+
+
+def _code128_modules(payload: bytes) -> str | None:
+    from barcode.charsets.code128 import CODES, STOP
+    values = code128_symbols(payload)
+    return None if values is None else "".join(CODES[v] for v in values) + STOP + "11"
+
+
 def _barcode(block: Barcode, dots: int, fonts: Fonts) -> Image.Image:
-    try:
-        modules = barcodes.get("code128", block.data).build()[0] if block.kind == 73 else None
-    except Exception:  # python-barcode raises assorted errors on odd data
-        modules = None
+    modules = _code128_modules(block.payload) if block.kind == 73 else None
     if not modules:
         return _note(f"[barcode type {block.kind}: {block.data}]", dots, fonts)
     unit = max(1, block.module)
+    if len(modules) * unit > dots:  # a printer leaves out a barcode wider than its paper
+        return _note(f"[barcode wider than the paper, not printed: {block.data}]", dots, fonts)
     height = max(1, block.height)
     hri = 30 if block.hri in (1, 2, 3) else 0
     image = Image.new("L", (dots, height + hri + 8), 255)

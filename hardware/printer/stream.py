@@ -89,6 +89,7 @@ class Barcode:
     module: int
     hri: int   # 0 none, 1 above, 2 below, 3 both
     align: int
+    payload: bytes = b""  # the bytes after GS k m (and its length byte): what the printer draws
 
 
 @dataclass(frozen=True)
@@ -333,7 +334,7 @@ class StreamParser:
             text = code128_text(data) if m == 73 else data.decode("latin-1")
             self._flush_line()
             self.blocks.append(Barcode(m, text, self.bc_height, self.bc_module, self.bc_hri,
-                                       self.align))
+                                       self.align, data))
             return size
         # GS V m [n]: cut, the end of a job
         if i + 3 > len(buf):

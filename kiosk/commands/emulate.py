@@ -198,8 +198,8 @@ def _job_reporter(emulator, out: Path | None):
             out.mkdir(parents=True, exist_ok=True)
             (out / f"job-{job.number:04d}.png").write_bytes(emulator.png(job, fonts))
         print(f"job {job.number}: {len(job.lines)} text lines, {len(job.qr_codes)} QR, "
-              f"{len(job.barcodes)} barcodes" + (f" -> {out}/job-{job.number:04d}.png" if out else ""),
-              flush=True)
+              f"{len(job.barcodes)} barcodes" + (f" -> {out}/job-{job.number:04d}.png" if out else "")
+              + (" (incomplete: the paper ran out)" if "paper-out" in job.faults else ""), flush=True)
     return report
 
 

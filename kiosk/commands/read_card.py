@@ -15,7 +15,11 @@ LABELS = [("kind", "card"), ("name", "姓名 name"), ("ssn", "社会保障号码
 
 
 class CardReadFailed(KioskError):
-    exit_code = 1
+    exit_code = 5
+
+
+class BadTimeout(KioskError):
+    exit_code = 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     settings = config.load(args.config)
     url = args.device or settings.devices.card
     if not 0 < args.timeout <= 600:
-        raise CardReadFailed("--timeout: must be a number of seconds from 0 to 600")
+        raise BadTimeout("--timeout: must be a number of seconds from 0 to 600")
     try:
         device = open_device("card", url)
         device.open()

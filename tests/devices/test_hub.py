@@ -148,6 +148,18 @@ def test_sim_id_card_read_through_the_hub(hub_for):
     assert hub.describe()["idcard"]["counters"]["reads"] == 1
 
 
+def test_a_receipt_cut_short_shows_in_the_printers_health(hub_for):
+    from kiosk.receipts import PrintOutcome, print_receipt
+    from hardware.printer.testpage import selftest_receipt
+    hub = hub_for({"printer": "sim:"}).start()
+    assert hub.wait_open(20) and hub.statuses()["printer"].health is Health.OK
+    hub.device("printer").emulator.paper_out_after(9 + 300)
+    outcome = hub.call("printer", lambda p: print_receipt(p, selftest_receipt()), 10)
+    assert outcome == PrintOutcome(False, "The printer is out of paper.", "paper-out")
+    status = hub.statuses()["printer"]  # what the heartbeat sends the console
+    assert (status.health, status.reason, status.paper) == (Health.ERROR, "out of paper", Paper.EMPTY)
+
+
 def test_close_is_idempotent_and_calls_after_close_fail_plainly(hub_for):
     hub = hub_for({"printer": "sim:"}).start()
     assert hub.wait_open(15)

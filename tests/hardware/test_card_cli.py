@@ -40,19 +40,33 @@ def test_read_card_json_is_masked_too(card_clean_slot):
     assert data["ssn"] != SEED["li"]["ssn"] and data["ssn"].endswith(SEED["li"]["ssn"][-4:])
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--device", "sim:?card=bank"], "not a social security card"),
-    (["--device", "sim:", "--timeout", "0.5"], "no card in the reader"),
-    (["--device", "pcsc:No Such Reader", "--timeout", "0.5"], "no smart card reader named like 'No Such Reader'"),
-    (["--device", "sim:?card=nobody"], "no card named 'nobody'"),
-    (["--device", "usb:x"], "unsupported card reader URL 'usb:x': use pcsc:, pcsc:READER NAME or sim:"),
-    (["--device", "sim:", "--timeout", "-1"], "--timeout"),
+@pytest.mark.parametrize("args, words, code", [
+    (["--device", "sim:?card=bank"], "not a social security card", 5),
+    (["--device", "sim:", "--timeout", "0.5"], "no card in the reader", 5),
+    (["--device", "pcsc:No Such Reader", "--timeout", "0.5"], "no smart card reader named like 'No Such Reader'", 5),
+    (["--device", "sim:?card=nobody"], "no card named 'nobody'", 5),
+    (["--device", "usb:x"], "unsupported card reader URL 'usb:x': use pcsc:, pcsc:READER NAME or sim:", 5),
+    (["--device", "sim:", "--timeout", "-1"], "--timeout", 2),
 ])
-def test_read_card_failures_are_one_line(card_clean_slot, args, words):
+def test_read_card_failures_are_one_line(card_clean_slot, args, words, code):
     result = run_kiosk("read-card", *args)
-    assert result.returncode == 1
+    assert result.returncode == code  # the README: 2 usage, 5 device or hall
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr, result.stderr
+
+
+def test_read_card_on_a_card_that_gives_its_atr_then_nothing_ends_at_its_timeout(card_virtual):
+    card_virtual.insert("zhang")
+    card_virtual.mute()
+    started = time.monotonic()
+    try:
+        result = run_kiosk("read-card", "--device", "pcsc:Virtual PCD 00 00", "--timeout", "3", timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("kiosk read-card --timeout 3 still runs after 20 s on a mute card")
+    assert time.monotonic() - started < 10
+    assert result.returncode == 5
+    assert result.stderr.strip() == ("kiosk read-card: the card does not answer: take it out and insert "
+                                     "it again, chip first"), result.stderr
 
 
 def test_emulator_commands_and_bad_input():
@@ -60,10 +74,13 @@ def test_emulator_commands_and_bad_input():
     assert apply_command(card, "error 6581") == "answering 6581 to read"
     assert apply_command(card, "slow 0.2") and card.delay == 0.2
     assert apply_command(card, "removed-midread 3") and card.remove_after_reads == 3
+    assert apply_command(card, "mute") == "the card answers its ATR and then nothing" and card.muted
+    assert "mute=on" in apply_command(card, "status")
     assert "error=6581/read" in apply_command(card, "status")
     assert apply_command(card, "clear") == "faults off" and card.error_sw is None and card.delay == 0
+    assert not card.muted
     for bad in ["insert", "insert nobody", "error 9000", "error zz", "error 6581 write", "slow -1",
-                "slow soon", "removed-midread 0", "dance"]:
+                "slow soon", "removed-midread 0", "mute now", "dance"]:
         with pytest.raises(EmulatorError):
             apply_command(card, bad)
     card.close()

@@ -1,14 +1,19 @@
 """The PC/SC driver against the virtual card, for real: pyscard -> pcscd -> vsmartcard-vpcd -> TCP -> card."""
 
+import dataclasses
 import datetime as dt
 import json
 import logging
 import queue
+import re
+import subprocess
+import sys
+import threading
 import time
 
 import pytest
 
-from hardware.card.apdu import CardStatusError
+from hardware.card.apdu import CardError, CardStatusError
 from hardware.card.driver import CardRemoved, CardTimeout, NoCard, ReaderMissing, UnknownCard
 from hardware.card.record import CardKind
 from hardware.model import Health
@@ -210,3 +215,110 @@ def test_pcscd_stopped_then_back(pcscd_service, card_virtual):
     assert card_virtual.wait_connected(10)        # the card went back into the returned reader
     assert reader.read(timeout=10).ssn == SEED["zhang"]["ssn"]
     reader.close()
+
+
+RAW_PCSC = re.compile(r"\([0-9A-F]{8}\)|\b(Sharing violation|protocol mismatch|Command successful)", re.I)
+
+
+def attempt(call, limit):
+    """call() on a thread of its own, waited for `limit` s: (returned or raised, or None while it hangs)."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = call()
+        except Exception as e:  # handed to the test
+            outcome["result"] = e
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(limit)
+    return outcome.get("result")
+
+
+def test_a_card_that_gives_its_atr_then_nothing_times_out_and_the_next_card_reads(card_reader, card_virtual):
+    card_virtual.insert("zhang")
+    card_virtual.mute()
+    started = time.monotonic()
+    result = attempt(lambda: card_reader.read(timeout=1.5), 6)
+    assert result is not None, "read() still hangs on a mute card"
+    assert isinstance(result, CardTimeout) and "does not answer" in str(result), result
+    assert time.monotonic() - started < 3
+    assert card_reader.status.health is Health.WARNING and "does not answer" in card_reader.status.reason
+    # pcscd waits for that card until it is pulled; a read meanwhile is bounded too
+    assert isinstance(attempt(lambda: card_reader.read(timeout=0.5), 3), CardTimeout)
+    card_virtual.remove()
+    card_virtual.clear_faults()
+    card_virtual.insert("li")
+    assert card_reader.read(timeout=5).ssn == SEED["li"]["ssn"]
+    assert until(lambda: card_reader.status.health is Health.OK), card_reader.status
+
+
+def test_through_the_hub_a_mute_card_frees_the_devices_worker(card_virtual):
+    from kiosk.devices import DeviceHub
+    hub = DeviceHub({"card": "pcsc:Virtual PCD 00 00"}).start()
+    try:
+        assert hub.wait_open(10)
+        card_virtual.insert("zhang")
+        card_virtual.mute()
+        with pytest.raises(CardTimeout):          # the device's own error, not the hub's DeviceTimeout
+            hub.call("card", lambda reader: reader.read(1.5), timeout=4)
+        status = hub.call("card", lambda reader: reader.check_health(), timeout=1)  # the worker is free
+        assert status.health is Health.WARNING
+        card_virtual.remove()
+        card_virtual.clear_faults()
+        card_virtual.insert("zhang")
+        assert hub.call("card", lambda reader: reader.read(5), timeout=8).ssn == SEED["zhang"]["ssn"]
+    finally:
+        card_virtual.remove()
+        hub.close()
+
+
+HOLD_EXCLUSIVELY = """
+import sys, time
+from smartcard import scard
+_, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+for _ in range(100):
+    hresult, card, _ = scard.SCardConnect(context, "Virtual PCD 00 00", scard.SCARD_SHARE_EXCLUSIVE,
+                                          scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+    if hresult == scard.SCARD_S_SUCCESS:
+        break
+    time.sleep(0.05)
+print("held" if hresult == scard.SCARD_S_SUCCESS else hex(hresult), flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_card_held_exclusively_by_another_program(card_reader, card_virtual):
+    card_virtual.insert("zhang")
+    other = subprocess.Popen([sys.executable, "-c", HOLD_EXCLUSIVELY], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline().strip() == "held"
+        assert until(lambda: card_reader.status.health is Health.WARNING), card_reader.status  # the watcher
+        assert card_reader.status.reason == "in use by another program"
+        assert card_reader.check_health().reason == "in use by another program"
+        with pytest.raises(CardError) as caught:
+            card_reader.read(timeout=1)
+        assert "in use by another program" in str(caught.value)
+        assert not RAW_PCSC.search(str(caught.value)), caught.value
+    finally:
+        other.communicate("\n", timeout=10)
+    assert card_reader.read(timeout=5).ssn == SEED["zhang"]["ssn"]
+    assert until(lambda: card_reader.check_health().health is Health.OK), card_reader.status
+
+
+def test_a_card_that_speaks_no_protocol_of_the_reader_gets_plain_words(card_clean_slot):
+    from hardware.card import from_url
+    from hardware.card.vpcd_card import VirtualCard, load_profiles
+    odd = dataclasses.replace(load_profiles()["zhang"], atr=bytes.fromhex("3B800E8E"))  # T=14 only
+    card = VirtualCard({"odd": odd})
+    reader = from_url("pcsc:Virtual PCD 00 00")
+    try:
+        card.insert("odd")
+        with pytest.raises(CardError) as caught:  # pcscd: SCARD_E_PROTO_MISMATCH
+            reader.read(timeout=1)
+        assert str(caught.value) == ("connecting to the card: the card could not be read: take it out "
+                                     "and insert it again, chip first")
+    finally:
+        card.close()
+        reader.close()

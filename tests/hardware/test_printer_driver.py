@@ -10,6 +10,8 @@ from hardware.model import Health, Paper
 from hardware.printer import (CoverOpen, PaperOut, PrinterError, PrinterNoAnswer, PrinterOffline,
                               PrinterUnavailable, Receipt, ReceiptError, from_url)
 from hardware.printer.driver import ReceiptPrinter
+from hardware.printer.emulator import RESTART_S
+from hardware.printer.receipt import PrintOptions
 from hardware.printer.testpage import TEST_BARCODE, TEST_QR, selftest_receipt
 
 
@@ -60,6 +62,51 @@ def test_paper_near_end_prints_with_a_warning(printer_device, printer_emulator):
     assert "paper low" in status.reason
     assert printer_emulator.wait_for_jobs(1)
     assert any(e.kind == "status" and e.data.paper is Paper.LOW for e in events)
+
+
+STATUS_QUESTIONS = 9  # DLE EOT 1, 2 and 4 before every job
+
+
+def test_a_link_lost_in_the_middle_of_a_job_is_not_printed(printer_device, printer_emulator):
+    data = selftest_receipt().encode(printer_device.options)
+    assert len(data) == 678
+    printer_emulator.reset_after(STATUS_QUESTIONS + 256)  # tcp: connection reset; pty: restart
+    with pytest.raises((PrinterUnavailable, PrinterNoAnswer)) as caught:
+        printer_device.print_bytes(data)
+    assert ("during the receipt" in str(caught.value) or "did not confirm the receipt" in str(caught.value))
+    assert printer_device.status.health is Health.OFFLINE
+    assert printer_device.counters["errors"] == 1 and printer_device.counters["prints"] == 0
+    assert printer_emulator.jobs == []
+    time.sleep(RESTART_S if printer_emulator.pty_path else 0)  # the printer is back: it prints again
+    assert printer_device.print_bytes(data).health is Health.OK
+    assert len(printer_emulator.jobs) == 1
+
+
+def test_paper_running_out_in_the_middle_of_a_job_is_not_printed(printer_device, printer_emulator):
+    data = selftest_receipt().encode(printer_device.options)
+    printer_emulator.paper_out_after(STATUS_QUESTIONS + 300)
+    with pytest.raises(PaperOut, match="ran out of paper during the receipt"):
+        printer_device.print_bytes(data)
+    assert printer_device.status.health is Health.ERROR and printer_device.status.paper is Paper.EMPTY
+    assert printer_device.counters["errors"] == 1 and printer_device.counters["prints"] == 0
+    assert printer_emulator.wait_for_jobs(1) and "paper-out" in printer_emulator.jobs[0].faults
+    printer_emulator.clear_faults()  # a new roll
+    assert printer_device.print_bytes(data).health is Health.OK
+
+
+@pytest.mark.parametrize("qr", ["native", "image"])
+def test_a_slow_printer_is_printed_once_it_has_taken_the_whole_job(printer_device, printer_emulator, qr):
+    printer_device.options = PrintOptions(qr=qr)
+    data = selftest_receipt().encode(printer_device.options)  # 678 bytes, or 8 KB with a raster QR
+    printer_emulator.throughput(4096)
+    started = time.monotonic()
+    status = printer_device.print_bytes(data)
+    took = time.monotonic() - started
+    assert status.health is Health.OK
+    assert took >= 0.9 * len(data) / 4096  # not when the bytes were handed to the socket ...
+    assert len(printer_emulator.jobs) == 1  # ... but once the printer had all of them
+    if qr == "image":
+        assert took > printer_device.timeout  # the wait grows with the job; slow is not a failure
 
 
 def test_check_health_reads_each_state(printer_device, printer_emulator):

@@ -137,3 +137,28 @@ def test_print_test_command_says_paper_out_in_one_line(printer_emulator_process)
     assert out.returncode == 5
     assert out.stderr.strip() == ("kiosk print-test: the printer is out of paper: "
                                   "load a new roll and close the cover")
+
+
+@pytest.mark.parametrize("fault, words", [
+    ("reset-after 265", "kiosk print-test: lost the connection to the printer at {url} during the receipt: "
+                        "check that it is switched on and connected"),
+    ("paper-out-after 309", "kiosk print-test: the printer ran out of paper during the receipt: "
+                            "load a new roll and close the cover"),
+])
+def test_print_test_command_says_a_half_printed_receipt_was_not_printed(printer_emulator_process, fault, words):
+    proc = printer_emulator_process
+    assert _say(proc, fault).startswith(f"faults: {'paper-out-after' if 'paper' in fault else 'reset-after'}")
+    out = subprocess.run([sys.executable, "-m", "kiosk.cli", "print-test", "--printer", proc.url],
+                         capture_output=True, text=True, timeout=60, env=kiosk_env())
+    assert out.returncode == 5 and "printed" not in out.stdout
+    assert out.stderr.strip() == words.format(url=proc.url)
+
+
+def test_emulator_fault_commands_for_links_paper_and_speed(printer_emulator_process):
+    proc = printer_emulator_process
+    assert _say(proc, "reset-after 100") == "faults: reset-after 100"
+    assert _say(proc, "paper-out-after 50") == "faults: paper-out-after 50, reset-after 100"
+    assert _say(proc, "throughput 4096") == "faults: paper-out-after 50, reset-after 100, throughput 4096"
+    assert _say(proc, "reset-after off") == "faults: paper-out-after 50, throughput 4096"
+    assert _say(proc, "throughput soon").startswith("throughput takes a number")
+    assert _say(proc, "clear") == "faults: none"

@@ -6,8 +6,9 @@ from hypothesis import given, settings, strategies as st
 from hardware.printer import Receipt, ReceiptError
 from hardware.printer.driver import ReceiptPrinter
 from hardware.printer.emulator import PrinterEmulator
-from hardware.printer.receipt import PAPERS, PrintOptions, text_width, wrap
-from hardware.printer.stream import StreamParser
+from hardware.printer.preview import code128_symbols
+from hardware.printer.receipt import PAPERS, PrintOptions, code128, code128_modules, text_width, wrap
+from hardware.printer.stream import StreamParser, code128_text
 
 CJK_TEXT = "标点：，。、；：？！“”‘’《》【】（）——……·身份证"
 
@@ -107,3 +108,21 @@ def test_bad_options_are_typed_errors():
             PrintOptions(**kwargs)
     with pytest.raises(ReceiptError):
         Receipt().text("x", align="middle")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789SBL-{ "), min_size=1, max_size=40))
+def test_code128_payload_round_trips_and_is_never_longer_than_code_set_b(data):
+    payload = code128(data)
+    assert code128_text(payload) == data
+    code_set_b = b"{B" + data.replace("{", "{{").encode("ascii")
+    assert code128_modules(payload) <= code128_modules(code_set_b)
+    assert len(code128_symbols(payload)) * 11 + 13 == code128_modules(payload)
+
+
+def test_application_numbers_use_code_set_c_and_fit_58mm_paper():
+    payload = code128("SB20261123654321")
+    assert payload == b"{BSB{C" + bytes([20, 26, 11, 23, 65, 43, 21])
+    assert 2 * code128_modules(payload) == 290  # code set B alone: 422 dots, 58 mm paper has 384
+    job, = StreamParser().feed(Receipt().barcode("SB20261123654321").cut().encode(PrintOptions(width=58)))
+    assert job.barcodes == ["SB20261123654321"] and job.blocks[0].module == 2
