@@ -45,7 +45,12 @@ def _problem(error: dict) -> dict:
     # Union members add tags such as "function-after[...]" to the location: drop them.
     field = ".".join(str(part) for part in error["loc"] if "[" not in str(part))
     message = error["msg"].removeprefix("Value error, ")
-    return {"field": field, "problem": message}
+    return {"field": sendable(field), "problem": message}
+
+
+def sendable(text: str) -> str:
+    """`text` as it can go out in UTF-8: a location may hold a JSON key with a lone surrogate."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 _STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
@@ -71,6 +76,11 @@ def install(app: FastAPI) -> None:
 def invalid(field: str, problem: str) -> HallError:
     """A 422 for a check pydantic cannot make alone (e.g. "no such catalogue item")."""
     return HallError(422, "invalid", f"{field}: {problem}", [{"field": field, "problem": problem}])
+
+
+def invalid_fields(fields: list[dict]) -> HallError:
+    """A 422 naming every field in `fields` ({"field", "problem"}), the first one in the message."""
+    return HallError(422, "invalid", f"{fields[0]['field']}: {fields[0]['problem']}", fields)
 
 
 def not_found(what: str) -> HallError:
