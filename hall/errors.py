@@ -45,12 +45,7 @@ def _problem(error: dict) -> dict:
     # Union members add tags such as "function-after[...]" to the location: drop them.
     field = ".".join(str(part) for part in error["loc"] if "[" not in str(part))
     message = error["msg"].removeprefix("Value error, ")
-    return {"field": sendable(field), "problem": message}
-
-
-def sendable(text: str) -> str:
-    """`text` as it can go out in UTF-8: a location may hold a JSON key with a lone surrogate."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return {"field": field, "problem": message}
 
 
 _STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}

@@ -17,7 +17,7 @@ from typing import Any
 
 from hall import clock
 from hall.checks import LANDLINE, MOBILE, id_check_character
-from hall.errors import sendable
+from hall.identity import mask_id
 from hall.models import ISO_DATE, RELATIVE_DATE, TEXT_TYPES
 
 # Per application; the FILES checks hold each file to its byte limit.
@@ -38,7 +38,8 @@ def version(definition: dict) -> str:
 
 def check(definition: dict, form: dict[str, Any], materials: list[dict] | None, signature: dict | None,
           complete: bool) -> tuple[list[dict], dict[str, Any]]:
-    """(problems, the form as stored: text stripped, ID numbers in capitals).
+    """(problems, the form as stored: text stripped, ID numbers masked, as the hall keeps the
+    applicant's (hall.identity): no ID number in clear in its database).
 
     `complete` is False for a body without `form_version` (a terminal older than item forms):
     then nothing is required and keys the definition lacks are kept under the general rule.
@@ -56,7 +57,7 @@ def check(definition: dict, form: dict[str, Any], materials: list[dict] | None, 
         if problem:
             problems.append(_problem(f"form.{key}", problem))
         elif field["type"] == "id_number":
-            value = value.upper()
+            value = mask_id(value.upper())
         stored[key] = value
     for key, value in form.items():
         if key in fields:
@@ -157,7 +158,7 @@ def _clean(value: Any) -> Any:
 
 
 def _text_problem(value: str, kind: str, min_length: int, max_length: int) -> str | None:
-    if _CONTROL.search(value) or not _encodable(value):
+    if _CONTROL.search(value):
         return "invalid characters"
     if kind != "long_text" and ("\n" in value or "\r" in value):
         return "line break"
@@ -202,13 +203,5 @@ def _date_problem(value: str, earliest: str | None, latest: str | None) -> str |
     return None
 
 
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-        return True
-    except UnicodeEncodeError:
-        return False
-
-
 def _problem(field: str, problem: str) -> dict:
-    return {"field": sendable(field), "problem": problem}  # the key is echoed: it may be any JSON string
+    return {"field": field, "problem": problem}

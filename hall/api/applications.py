@@ -30,13 +30,11 @@ Stage = Literal["收件", "受理", "不予受理", "补正", "审查", "决定"
 
 
 def _form_value(value: Any) -> Any:
-    """One plain value per form field: text, a finite number, yes/no or empty. What else a
-    value must be, the item's form definition says (hall.forms.check)."""
+    """No Infinity or NaN (as in every body); what else a value must be, the item's form
+    definition says (hall.forms.check, which names every failing field at once)."""
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("must be a finite number")
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    raise ValueError("must be text, a number, true/false or null")
+    return value
 
 
 FormValue = Annotated[Any, AfterValidator(_form_value), WithJsonSchema(
