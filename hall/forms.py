@@ -108,6 +108,8 @@ def field_problem(field: dict, value: Any) -> str | None:
 
 
 def materials_problems(definition: dict, materials: list[dict], complete: bool) -> list[dict]:
+    """Each material given is one of the definition's, once, handed in a way it accepts, with
+    1..max_pages pages when photographed; max_pages in all; the required ones there (`complete`)."""
     problems, given = [], {}
     known = {m["key"]: m for m in definition["materials"]}
     for material in materials:
@@ -170,10 +172,9 @@ def _text_problem(value: str, kind: str, min_length: int, max_length: int) -> st
 
 
 def _legacy_problem(value: Any) -> str | None:
+    """The general rule for a key an older terminal sends: text (no line-break limit), a number, yes/no."""
     if isinstance(value, str):
         return _text_problem(value, "long_text", 0, LEGACY_MAX_LENGTH)
-    if isinstance(value, float) and not math.isfinite(value):
-        return "not finite"
     return None if value is None or isinstance(value, (bool, int, float)) else "wrong type"
 
 
