@@ -24,7 +24,7 @@ from hall.fleet.console import PAGE_HEADERS
 from hall.headers import SecurityHeaders
 from hall.idempotency import StoredAnswer
 from hall.limits import LookupLimits, Lookups, MemoryLimiter
-from hall.models import Item
+from hall.models import FormDefinition, Item
 
 VERSION = "1.0.0"
 PREFIX = "/api/v1"
@@ -54,10 +54,16 @@ def _id_key(database: db.Database) -> bytes:
 
 
 def _catalog_export(database: db.Database) -> tuple[str, bytes]:
-    """The bulk export, built once: the catalogue changes only by re-seeding, never through the API."""
+    """The bulk export, built once: the catalogue changes only by re-seeding, never through the API.
+    Its version hashes every item with its form, so a changed form changes it."""
     with database.read_session() as session:
-        items = [Item.model_validate(row.data).model_dump()
-                 for row in session.scalars(select(db.Item).order_by(db.Item.code))]
+        forms = {row.item_code: row.definition for row in session.scalars(select(db.Form))}
+        items = []
+        for row in session.scalars(select(db.Item).order_by(db.Item.code)):
+            item = Item.model_validate(row.data).model_dump()
+            if row.code in forms:
+                item["form"] = FormDefinition.model_validate(forms[row.code]).model_dump(exclude_none=True)
+            items.append(item)
     canonical = json.dumps(items, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     version = hashlib.sha256(canonical).hexdigest()[:16]
     body = json.dumps({"version": version, "items": items}, ensure_ascii=False, separators=(",", ":"))

@@ -1,6 +1,8 @@
 """Tables and the engine. SQLite file by default (WAL), PostgreSQL by URL.
 
 One transaction per request: readers use `read_session`, writers `write_session`.
+There are no migrations: a table a newer version adds is created at start, and so is a nullable
+column it adds to an existing table (`_add_missing_columns`); nothing else changes by itself.
 On SQLite a writer starts with BEGIN IMMEDIATE so that two writers queue on the
 busy timeout instead of one failing with "database is locked" when it upgrades a
 read transaction (the default deferred BEGIN does that under concurrency).
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (JSON, Date, DateTime, Float, ForeignKey, Integer, LargeBinary,
-                        String, Text, UniqueConstraint, create_engine, event)
+                        String, Text, UniqueConstraint, create_engine, event, inspect)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -71,6 +73,14 @@ class Item(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)         # the whole Item as served
 
 
+class Form(Base):
+    """An online item's form definition as served (hall.models.FormDefinition)."""
+    __tablename__ = "forms"
+    item_code: Mapped[str] = mapped_column(ForeignKey("items.code"), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class Application(Base):
     __tablename__ = "applications"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -84,6 +94,10 @@ class Application(Base):
     id_hash: Mapped[str] = mapped_column(String(64), index=True)
     id_masked: Mapped[str] = mapped_column(String(18))
     form: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # As the terminal sent them; NULL from terminals older than item forms.
+    form_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    materials: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    signature: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     status: Mapped[str] = mapped_column(String(8))
     submitted_at: Mapped[datetime] = mapped_column(DateTime)
     limit_days: Mapped[int] = mapped_column(Integer)
@@ -171,6 +185,21 @@ class Notice(Base):
     body: Mapped[str] = mapped_column(Text)
 
 
+def _add_missing_columns(engine: Engine) -> None:
+    """Add the nullable columns a database made by an older version lacks."""
+    existing, quote = inspect(engine), engine.dialect.identifier_preparer.quote
+    with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            have = {c["name"] for c in existing.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have:
+                    if not column.nullable:
+                        raise RuntimeError(f"table {table.name} lacks column {column.name}: the database is older "
+                                           "than this hall and cannot be upgraded in place")
+                    connection.exec_driver_sql(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} "
+                                               f"{column.type.compile(engine.dialect)}")
+
+
 def database_url(url_or_path: str) -> str:
     """A SQLAlchemy URL as given, or a plain file path made into a SQLite URL."""
     if "://" in url_or_path:
@@ -205,6 +234,7 @@ class Database:
     def __init__(self, url_or_path: str):
         self.engine = make_engine(url_or_path)
         Base.metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(hall_write=True), expire_on_commit=False)
 

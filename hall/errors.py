@@ -73,6 +73,11 @@ def invalid(field: str, problem: str) -> HallError:
     return HallError(422, "invalid", f"{field}: {problem}", [{"field": field, "problem": problem}])
 
 
+def invalid_fields(fields: list[dict]) -> HallError:
+    """A 422 naming every field in `fields` ({"field", "problem"}), the first one in the message."""
+    return HallError(422, "invalid", f"{fields[0]['field']}: {fields[0]['problem']}", fields)
+
+
 def not_found(what: str) -> HallError:
     return HallError(404, "not_found", f"{what} not found")
 

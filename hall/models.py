@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Audience = Literal["个人", "法人"]
 
@@ -90,6 +92,130 @@ class CatalogPage(BaseModel):
     total: int
 
 
+# --- item forms (docs/hall-api.md "Item forms"; the rules that use them are hall/forms.py) -------
+
+FieldType = Literal["text", "long_text", "number", "date", "choice", "yes_no", "address", "phone", "id_number"]
+Prefill = Literal["id.name", "id.sex", "id.nation", "id.birth_date", "id.address", "id.id_number", "ssc.number",
+                  "session.phone"]
+TEXT_TYPES = ("text", "long_text", "address")
+# Which field types each prefill source may fill (a birth date only a date, a phone only a phone...).
+PREFILL_TYPES = {"id.name": ("text",), "id.sex": ("text", "choice"), "id.nation": ("text", "choice"),
+                 "id.birth_date": ("date",), "id.address": ("address", "text"), "id.id_number": ("id_number",),
+                 "ssc.number": ("id_number",), "session.phone": ("phone",)}
+RELATIVE_DATE = re.compile(r"today([+-]\d{1,5})?", re.ASCII)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_ONLY_FOR = {("min_length", "max_length"): TEXT_TYPES, ("min", "max", "integer"): ("number",),
+             ("earliest", "latest"): ("date",), ("choices",): ("choice",)}
+
+
+class Words(Strict):
+    zh: str = Field(min_length=1, max_length=200)
+    en: str = Field(min_length=1, max_length=300)
+
+
+class Choice(Strict):
+    value: str = Field(min_length=1, max_length=32)
+    zh: str = Field(min_length=1, max_length=100)
+    en: str = Field(min_length=1, max_length=200)
+
+
+def _date_bound(value: str) -> str:
+    if RELATIVE_DATE.fullmatch(value):
+        return value
+    try:
+        if ISO_DATE.fullmatch(value):
+            date.fromisoformat(value)
+            return value
+    except ValueError:
+        pass
+    raise ValueError(f"{value!r} is not YYYY-MM-DD, today or today+N / today-N")
+
+
+class FormField(Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    label: Words
+    type: FieldType
+    required: bool = False
+    help: Words | None = None
+    min_length: int | None = Field(None, ge=0, le=1000)
+    max_length: int | None = Field(None, ge=1, le=1000)
+    min: int | float | None = Field(None, allow_inf_nan=False)
+    max: int | float | None = Field(None, allow_inf_nan=False)
+    integer: bool | None = None
+    earliest: str | None = None
+    latest: str | None = None
+    choices: list[Choice] | None = Field(None, min_length=2, max_length=30)
+    prefill: Prefill | None = None
+
+    @model_validator(mode="after")
+    def _fits_its_type(self):
+        for names, types in _ONLY_FOR.items():
+            for name in names:
+                if getattr(self, name) is not None and self.type not in types:
+                    raise ValueError(f"{self.key}: {name} is for {'/'.join(types)} fields, not {self.type}")
+        if self.type == "choice":
+            values = [c.value for c in self.choices or ()]
+            if not values or len(set(values)) != len(values):
+                raise ValueError(f"{self.key}: a choice field needs choices with distinct values")
+        if None not in (self.min_length, self.max_length) and self.min_length > self.max_length:
+            raise ValueError(f"{self.key}: min_length above max_length")
+        if None not in (self.min, self.max) and self.min > self.max:
+            raise ValueError(f"{self.key}: min above max")
+        for bound in (self.earliest, self.latest):
+            if bound is not None:
+                _date_bound(bound)
+        if self.prefill and self.type not in PREFILL_TYPES[self.prefill]:
+            raise ValueError(f"{self.key}: {self.prefill} cannot fill a {self.type} field")
+        return self
+
+
+How = Literal["camera", "id_card", "window"]
+
+
+class FormMaterial(Strict):
+    key: str = Field(pattern=r"^m[1-9][0-9]?$", description="m1, m2, … in the guide's order")
+    name: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    form: Literal["原件", "复印件", "电子版"]
+    count: int = Field(ge=1, le=99)
+    notes: str = ""
+    required: bool
+    accepts: list[How] = Field(min_length=1, max_length=3,
+                               description="camera: pages photographed at the kiosk; id_card: the ID card read in "
+                                           "the session; window: the original brought to the window")
+
+
+class FormLimits(Strict):
+    max_pages: int = Field(ge=1, description="pages of all materials together, and of one material")
+    max_page_bytes: int = Field(ge=1)
+    max_signature_bytes: int = Field(ge=1)
+
+
+class FormDefinition(Strict):
+    item_code: str
+    version: str = Field(description="a hash of the definition: changes when the definition changes")
+    fields: list[FormField] = Field(max_length=50)
+    materials: list[FormMaterial]
+    signature: bool = Field(description="the resident signs on the review screen")
+    limits: FormLimits
+
+    @model_validator(mode="after")
+    def _unique(self):
+        keys = [f.key for f in self.fields]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"field keys appear twice: {sorted({k for k in keys if keys.count(k) > 1})}")
+        if [m.key for m in self.materials] != [f"m{i}" for i in range(1, len(self.materials) + 1)]:
+            raise ValueError("material keys are not m1, m2, … in order")
+        for m in self.materials:
+            if len(set(m.accepts)) != len(m.accepts):
+                raise ValueError(f"{m.key}: accepts names a way twice")
+        return self
+
+
+class ExportItem(Item):
+    form: FormDefinition | None = Field(None, description="online items only: the item's form")
+
+
 class CatalogExport(BaseModel):
     version: str
-    items: list[Item]
+    items: list[ExportItem]

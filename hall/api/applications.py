@@ -1,4 +1,7 @@
-"""Applications (网上申办): create with a 申办流水号, read with its timeline, look up by ID number."""
+"""Applications (网上申办): create with a 申办流水号, read with its timeline, look up by ID number.
+
+An application is checked against its item's form definition (hall.forms) before it is stored.
+"""
 
 from __future__ import annotations
 
@@ -7,39 +10,56 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
-from pydantic import AfterValidator, BaseModel, Field, TypeAdapter, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 from sqlalchemy import select
 
-from hall import clock, db
+from hall import clock, db, forms
 from hall.api.deps import ReadDB, WriteDB
-from hall.checks import Body, IdNumber, PersonName, Phone, text
-from hall.errors import COMMON_ERRORS, POST_ERRORS, invalid, not_found
+from hall.checks import Body, IdNumber, PersonName, Phone
+from hall.errors import COMMON_ERRORS, POST_ERRORS, invalid, invalid_fields, not_found
 from hall.identity import id_hash, mask_id, mask_name, new_number
 from hall.idempotency import IdempotencyDep
 from hall.limits import LOOKUP_ERRORS, LookupLimited
+from hall.models import How
 
 router = APIRouter(tags=["applications"], responses=COMMON_ERRORS)
 FINISHED = {"办结", "不予受理"}
 # Timeline notes are for the resident (the submitting terminal is kept in its own column).
 SUBMITTED_NOTE = {"kiosk": "自助终端提交", "web": "网上提交", "window": "窗口提交"}
 Stage = Literal["收件", "受理", "不予受理", "补正", "审查", "决定", "办结"]
-_FORM_TEXT = TypeAdapter(text(0, 1000))
 
 
 def _form_value(value: Any) -> Any:
-    """One plain value per form field: text up to 1000 characters, a finite number, yes/no or empty."""
-    if isinstance(value, str):
-        return _FORM_TEXT.validate_python(value)
+    """No Infinity or NaN (as in every body); what else a value must be, the item's form
+    definition says (hall.forms.check, which names every failing field at once)."""
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("must be a finite number")
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    raise ValueError("must be text, a number, true/false or null")
+    return value
 
 
 FormValue = Annotated[Any, AfterValidator(_form_value), WithJsonSchema(
     {"anyOf": [{"type": "string", "maxLength": 1000}, {"type": "number"}, {"type": "boolean"},
                {"type": "null"}]})]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, lowercase hex")]
+FileSize = Annotated[int, Field(ge=1, le=100_000_000, description="bytes")]
+
+
+class Page(Body):
+    sha256: Sha256
+    size: FileSize
+    type: Literal["image/jpeg"]
+
+
+class MaterialIn(Body):
+    key: Annotated[str, Field(pattern=r"^m[1-9][0-9]?$", description="the definition's material key")]
+    how: How
+    pages: list[Page] | None = Field(None, max_length=100, description="how=camera only: the photographed pages")
+
+
+class SignatureIn(Body):
+    sha256: Sha256
+    size: FileSize
+    type: Literal["image/png"]
 
 
 class Applicant(Body):
@@ -54,6 +74,11 @@ class ApplicationIn(Body):
     form: dict[Annotated[str, Field(min_length=1, max_length=64)], FormValue] = Field(
         default_factory=dict, max_length=50, description="the item's form fields, at most 50")
     channel: Literal["kiosk", "web", "window"] = "kiosk"
+    form_version: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")] | None = Field(
+        None, description="the version of the form definition the terminal filled; without it (a terminal older "
+                          "than item forms) nothing is required and other keys are kept (docs/hall-api.md)")
+    materials: list[MaterialIn] = Field(default_factory=list, max_length=50)
+    signature: SignatureIn | None = None
 
 
 class Lookup(Body):
@@ -125,6 +150,15 @@ def create(body: ApplicationIn, request: Request, session: WriteDB, idem: Idempo
         raise invalid("body.item_code", "no such catalogue item")
     if not item.data["online"]:
         raise invalid("body.item_code", "this item cannot be applied for online (是否网上可办: 否)")
+    definition = session.get(db.Form, item.code)
+    if definition is None:
+        raise invalid("body.item_code", "this item has no form on this hall")
+    materials = [m.model_dump(exclude_none=True) for m in body.materials]
+    problems, form = forms.check(definition.definition, body.form, materials,
+                                 body.signature and body.signature.model_dump(), complete=body.form_version is not None)
+    # The checks of the files the materials and the signature name go here (FILES), adding to `problems`.
+    if problems:
+        raise invalid_fields(problems)
     now = clock.now()
     limit = item.data["promised_limit_days"]
     number = new_number("SB", now, lambda n: session.scalar(
@@ -133,7 +167,8 @@ def create(body: ApplicationIn, request: Request, session: WriteDB, idem: Idempo
         number=number, item_code=item.code, item_name=item.name, terminal_id=idem.terminal_id,
         channel=body.channel, applicant_name=body.applicant.name, applicant_phone=body.applicant.phone,
         id_hash=id_hash(request.app.state.id_key, body.applicant.id_number),
-        id_masked=mask_id(body.applicant.id_number), form=body.form, status="收件",
+        id_masked=mask_id(body.applicant.id_number), form=form, form_version=body.form_version,
+        materials=materials, signature=body.signature and body.signature.model_dump(), status="收件",
         submitted_at=clock.utc_naive(now), limit_days=limit,
         due_date=clock.add_working_days(now.date(), limit),
         timeline=[{"stage": "收件", "at": now.isoformat(timespec="seconds"),

@@ -1,4 +1,4 @@
-"""The service catalogue: filtered list, one item, departments, and the bulk export."""
+"""The service catalogue: filtered list, one item, an online item's form, departments, and the bulk export."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlalchemy import case, func, select
 
 from hall import db
 from hall.api.deps import ReadDB
-from hall.errors import COMMON_ERRORS, not_found
-from hall.models import Audience, CatalogExport, CatalogPage, Department, Item
+from hall.errors import COMMON_ERRORS, ErrorAnswer, HallError, not_found
+from hall.models import Audience, CatalogExport, CatalogPage, Department, FormDefinition, Item
 
 router = APIRouter(tags=["catalog"], responses=COMMON_ERRORS)
 
@@ -59,6 +59,20 @@ def get_item(code: Annotated[str, Path(max_length=64)], session: ReadDB):
     if row is None:
         raise not_found("catalogue item")
     return row.data
+
+
+@router.get("/catalog/{code}/form", response_model=FormDefinition, response_model_exclude_none=True,
+            responses={409: {"model": ErrorAnswer, "description": "not_online: the item cannot be applied for online"}},
+            description="The fields, materials and signature an application for this item takes, and the rules "
+                        "its values follow (docs/hall-api.md, Item forms). The export carries the same as `form`.")
+def get_form(code: Annotated[str, Path(max_length=64)], session: ReadDB):
+    item = session.get(db.Item, code)
+    if item is None:
+        raise not_found("catalogue item")
+    form = session.get(db.Form, code)
+    if form is None:
+        raise HallError(409, "not_online", "this item cannot be applied for online (是否网上可办: 否)")
+    return form.definition
 
 
 @router.get("/departments", response_model=list[Department])
