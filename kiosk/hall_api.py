@@ -101,6 +101,7 @@ class Item(TypedDict):
     consult_phone: str
     complaint_phone: str
     faq: list[Faq]
+    form: NotRequired[dict[str, Any]]  # online items: the item's form definition (docs/hall-api.md)
 
 
 @dataclass(frozen=True)
