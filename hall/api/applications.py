@@ -10,8 +10,9 @@ from fastapi import APIRouter, Path, Request
 from pydantic import AfterValidator, BaseModel, Field, TypeAdapter, WithJsonSchema
 from sqlalchemy import select
 
-from hall import clock, db
+from hall import clock, db, materials
 from hall.api.deps import ReadDB, WriteDB
+from hall.api.material_refs import FileRef, MaterialRef
 from hall.checks import Body, IdNumber, PersonName, Phone, text
 from hall.errors import COMMON_ERRORS, POST_ERRORS, invalid, not_found
 from hall.identity import id_hash, mask_id, mask_name, new_number
@@ -54,6 +55,9 @@ class ApplicationIn(Body):
     form: dict[Annotated[str, Field(min_length=1, max_length=64)], FormValue] = Field(
         default_factory=dict, max_length=50, description="the item's form fields, at most 50")
     channel: Literal["kiosk", "web", "window"] = "kiosk"
+    materials: list[MaterialRef] = Field(default_factory=list, max_length=50,
+                                         description="how each material is handed in; pages uploaded first")
+    signature: FileRef | None = Field(None, description="the resident's signature (PNG), uploaded first")
 
 
 class Lookup(Body):
@@ -140,6 +144,7 @@ def create(body: ApplicationIn, request: Request, session: WriteDB, idem: Idempo
                    "note": SUBMITTED_NOTE[body.channel]}])
     session.add(row)
     session.flush()
+    materials.attach(session, idem.terminal_id, row.id, body.materials, body.signature)
     return idem.answer(session, 201, {**_progress(row), "submitted_at": clock.iso(row.submitted_at)})
 
 
