@@ -229,7 +229,7 @@ def test_more_than_20_pages_are_refused(terminal):
     assert terminal.post("/api/v1/applications", body([], materials=materials)).status_code == 201
 
 
-def _wait_for(condition, timeout=10.0):
+def _wait_for(condition, timeout=20.0):
     deadline = time.monotonic() + timeout
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -237,10 +237,10 @@ def _wait_for(condition, timeout=10.0):
 
 
 def test_unattached_uploads_go_after_their_time_and_crash_leftovers_at_start(tmp_path, page):
-    """HALL_UPLOAD_TTL=2: the cleanup runs every second. Restarted, the hall removes files in its
+    """HALL_UPLOAD_TTL=4: the cleanup runs every 2 s. Restarted, the hall removes files in its
     directory that no row names (a crash between writing one and committing its row)."""
     materials = tmp_path / "materials"
-    env = {"HALL_MATERIALS_DIR": str(materials), "HALL_UPLOAD_TTL": "2"}
+    env = {"HALL_MATERIALS_DIR": str(materials), "HALL_UPLOAD_TTL": "4"}
     hall = Hall(tmp_path, "--operator", ":".join(OPERATOR), env=env)
     try:
         terminal = Client(hall.base, Sign(*OTHER))
