@@ -68,12 +68,13 @@ def _catalog_export(database: db.Database) -> tuple[str, bytes]:
 def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
                terminals: dict[str, str] | None = None,
                fleet_settings: fleet.FleetSettings | None = None,
-               lookup_limits: LookupLimits | None = None, materials: Materials | None = None) -> FastAPI:
-    """`lookup_limits` None: from the environment (hall.limits); `materials` None: kept where
-    the environment says (hall.materials), cleaned up by a thread started here."""
+               lookup_limits: LookupLimits | None = None) -> FastAPI:
+    """`lookup_limits` None: from the environment (hall.limits). Materials are kept where the
+    environment says (hall.materials), cleaned up by a thread started here. ValueError: a
+    setting of the environment is wrong (the message says which)."""
     lookup_limits = lookup_limits or LookupLimits.from_environ()
     database = db.Database(db_url)
-    materials = materials or Materials.from_environ(database)
+    materials = Materials.from_environ(database)
     if seed_dir is not None:
         seed.load(database, Path(seed_dir))
     for terminal_id, secret in (terminals or {}).items():

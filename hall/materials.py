@@ -65,8 +65,13 @@ class Materials:
     def __init__(self, database: Database, directory: str | Path | None = None, ttl: float = UPLOAD_TTL):
         self.database, self.ttl = database, ttl
         self.directory = Path(directory) if directory else None
-        if self.directory is not None and not self.directory.is_dir():
-            self.directory.mkdir(mode=0o700, parents=True)
+        if self.directory is not None:
+            try:
+                self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as e:
+                raise ValueError(f"HALL_MATERIALS_DIR: cannot make {self.directory} ({e.strerror})") from None
+            if not os.access(self.directory, os.W_OK | os.X_OK):
+                raise ValueError(f"HALL_MATERIALS_DIR: {self.directory} is not writable by this user")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
