@@ -189,7 +189,7 @@ class Outbox:
             return "rejected"
         except HallError as e:
             return self._defer(row, type(e).__name__)
-        except FileNotFoundError:  # cannot happen but by hand: nothing to send it with, ever
+        except FileNotFoundError:  # only if removed by hand: it can never be sent
             self._finish(row, "rejected", {"status": 0, "code": "file_lost"}, "a file of it is gone")
             log.error("%s %s: a file of it is missing from %s", row.kind, row.ref, self.files.folder)
             return "rejected"
@@ -202,7 +202,7 @@ class Outbox:
         log.info("%s %s acknowledged%s", row.kind, row.ref, " (the hall had it already)" if replayed else "")
         return "replayed" if replayed else "sent"
 
-    def _deliver(self, row: OutboxRow):
+    def _deliver(self, row: OutboxRow) -> hall_api.Acknowledged:
         """Upload the files the hall has not acknowledged, then post the submission."""
         files = self.store.outbox_files(row.ref)
         self._upload(row.ref, [f for f in files if f.uploaded_at is None])
