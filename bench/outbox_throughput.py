@@ -1,10 +1,13 @@
 """Outbox throughput: durable submits per second, and items per second sent to a local hall.
 
-    .venv/bin/python bench/outbox_throughput.py [--items 300] [--hall URL]
+    .venv/bin/python bench/outbox_throughput.py [--items 300] [--with-materials 20] [--hall URL]
 
 Without --hall it starts `kiosk hall` on a free port with a temporary SQLite file
-(terminal bench-001 registered) and stops it by pid afterwards. Submissions are
-12345 requests and applications, alternating.
+(terminal bench-001 registered) and stops it by pid afterwards; it keeps materials where
+its environment says (HALL_MATERIALS_DIR set: on disk, else in its database). Submissions
+are 12345 requests and applications, alternating; then applications with materials: 3 pages
+of ~250 KB (JPEG) and a signature (PNG) each, written and fsynced by the submit, uploaded
+and posted by the send.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 from kiosk.hall_client import HallClient
 from kiosk.outbox import Outbox
 from kiosk.store import Store
+from testing.materials import page_jpeg, signature_png, tagged
 
 TERMINAL = ("bench-001", "bench-secret-01")
 ID_NUMBER = "11010519491231002X"  # fictional, valid check character
@@ -65,9 +69,41 @@ def payloads(n: int, item_code: str):
                                   "applicant": {"name": "测试居民", "id_number": ID_NUMBER, "phone": "13800138000"}}
 
 
+def with_materials(outbox: Outbox, item_code: str, n: int) -> None:
+    pages, signature = [page_jpeg(i) for i in range(3)], signature_png()
+    applications = []
+    for k in range(n):
+        files = {f"m1-{i + 1}": tagged(page, f"bench {k} {i}") for i, page in enumerate(pages)}
+        files["signature"] = tagged(signature, f"bench {k}")
+        applications.append(({"item_code": item_code, "channel": "kiosk", "form": {"seq": k},
+                              "applicant": {"name": "测试居民", "id_number": ID_NUMBER, "phone": "13800138000"},
+                              "materials": [{"key": "m1", "how": "camera", "pages": [{"file": f"m1-{i}"}
+                                                                                     for i in (1, 2, 3)]}],
+                              "signature": {"file": "signature"}}, files))
+    megabytes = sum(len(data) for _, files in applications for data in files.values()) / 1e6
+    started = time.perf_counter()
+    for payload, files in applications:
+        outbox.submit("application", payload, files)
+    submit = time.perf_counter() - started
+    started = time.perf_counter()
+    sent = 0
+    while outbox.depth():
+        report = outbox.send_now()
+        sent += report.sent
+        if report.deferred or report.rejected:
+            raise SystemExit(f"unexpected: {report} ({outbox.store.outbox_rows()[-1].last_error})")
+    send = time.perf_counter() - started
+    print(f"application submit with materials (3 pages of {len(pages[0]) // 1000} KB, a signature; files "
+          f"fsynced): {n} in {submit:.2f} s = {n / submit:6.1f} applications/s ({1000 * submit / n:.0f} ms each)")
+    print(f"application send with materials (4 uploads and the post): {sent} in {send:.2f} s = "
+          f"{sent / send:6.1f} applications/s ({1000 * send / sent:.0f} ms each, {megabytes / send:.1f} MB/s)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=300)
+    parser.add_argument("--with-materials", type=int, default=20, metavar="N",
+                        help="applications with 3 pages and a signature each (0: none)")
     parser.add_argument("--hall", help="an already running hall (terminal bench-001 must be registered)")
     parser.add_argument("--seed", type=Path, default=default_seed(), help="seed data for the started hall")
     args = parser.parse_args()
@@ -95,6 +131,8 @@ def main() -> int:
                   f"{args.items / submit:7.0f} items/s ({1000 * submit / args.items:.2f} ms each)")
             print(f"send to local hall {url}: {sent} items in {send:.2f} s = {sent / send:7.1f} items/s "
                   f"({1000 * send / sent:.1f} ms each)")
+            if args.with_materials:
+                with_materials(outbox, item, args.with_materials)
             client.close()
             store.close()
         finally:

@@ -16,14 +16,15 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import select
 
-from hall import calendar, db, fleet, seed
-from hall.api import appointments, applications, catalog, public, ratings, requests
+from hall import backoffice, calendar, db, fleet, seed
+from hall.api import appointments, applications, catalog, public, ratings, requests, uploads
 from hall.auth import TerminalAuth
 from hall.errors import install as install_errors
 from hall.fleet.console import PAGE_HEADERS
 from hall.headers import SecurityHeaders
 from hall.idempotency import StoredAnswer
 from hall.limits import LookupLimits, Lookups, MemoryLimiter
+from hall.materials import Materials
 from hall.models import FormDefinition, Item
 
 VERSION = "1.0.0"
@@ -74,9 +75,12 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
                terminals: dict[str, str] | None = None,
                fleet_settings: fleet.FleetSettings | None = None,
                lookup_limits: LookupLimits | None = None) -> FastAPI:
-    """`lookup_limits` None: from the environment (hall.limits)."""
+    """`lookup_limits` None: from the environment (hall.limits). Materials are kept where the
+    environment says (hall.materials), cleaned up by a thread started here. ValueError: a
+    setting of the environment is wrong (the message says which)."""
     lookup_limits = lookup_limits or LookupLimits.from_environ()
     database = db.Database(db_url)
+    materials = Materials.from_environ(database)
     if seed_dir is not None:
         seed.load(database, Path(seed_dir))
     for terminal_id, secret in (terminals or {}).items():
@@ -89,6 +93,7 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
     app.state.id_key = _id_key(database)
     app.state.catalog_export = _catalog_export(database)
     app.state.lookups = Lookups(lookup_limits, MemoryLimiter())
+    app.state.materials = materials.start()
     install_errors(app)
 
     @app.exception_handler(StoredAnswer)
@@ -101,8 +106,9 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
 
     # The fleet first: routes are matched in order, and heartbeats are most of the hall's requests.
     fleet.install(app, database, fleet_settings or fleet.FleetSettings(), PREFIX)
-    for module in (catalog, applications, requests, ratings, appointments, public):
+    for module in (catalog, applications, requests, ratings, appointments, public, uploads):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(backoffice.router)
     app.add_middleware(TerminalAuth, database=database)
     app.add_middleware(SecurityHeaders, pages_prefix="/console", page_headers=PAGE_HEADERS)  # outermost
     app.openapi = lambda: _openapi(app)

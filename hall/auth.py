@@ -23,13 +23,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hall.db import Database, Nonce, Terminal
 from hall.errors import error_response
+from hall.materials import UPLOAD_MAX_BODY
 
 STALE_AFTER = 300
 NONCE_TTL = 600
 MAX_BODY = 64 * 1024
-# A screenshot (hall.fleet) is bigger than any JSON body; only that path takes 2 MB.
+# A screenshot (hall.fleet) and an upload (a page, hall.materials) are bigger than any JSON body.
 SCREENSHOT_PATH = re.compile(r"/api/v1/commands/\d+/screenshot")
 SCREENSHOT_MAX_BODY = 2 * 1024 * 1024
+UPLOAD_PATH = re.compile(r"/api/v1/uploads/[^/]*")
 # hall.fleet records these nonces itself, in the batch transaction that stores the heartbeat
 # (one commit per batch instead of one per request: the hall must take 1,000 heartbeats/s).
 DEFERRED_NONCE_PATHS = {"/api/v1/heartbeat"}
@@ -104,7 +106,8 @@ class TerminalAuth:
             await self.app(scope, receive, send)
             return
         try:
-            limit = SCREENSHOT_MAX_BODY if SCREENSHOT_PATH.fullmatch(path) else MAX_BODY
+            limit = SCREENSHOT_MAX_BODY if SCREENSHOT_PATH.fullmatch(path) else \
+                UPLOAD_MAX_BODY if UPLOAD_PATH.fullmatch(path) else MAX_BODY
             body = await _read_body(receive, limit)
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
             body_sha256 = hashlib.sha256(body).hexdigest()

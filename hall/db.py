@@ -105,6 +105,39 @@ class Application(Base):
     timeline: Mapped[list[Any]] = mapped_column(JSON)
 
 
+class MaterialBlob(Base):
+    """A material's bytes, once per SHA-256 (hall.materials): in `data`, or in the materials
+    directory (HALL_MATERIALS_DIR) when `data` is NULL."""
+    __tablename__ = "material_blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    touched_at: Mapped[float] = mapped_column(Float)  # its last upload
+
+
+class Upload(Base):
+    """A terminal sent this file and has not attached it to an application yet (kept 24 h)."""
+    __tablename__ = "uploads"
+    terminal_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("material_blobs.sha256"), primary_key=True)
+    uploaded_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class ApplicationFile(Base):
+    """A page of a material, or the signature, of an application."""
+    __tablename__ = "application_files"
+    __table_args__ = (UniqueConstraint("application_id", "field"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    field: Mapped[str] = mapped_column(String(48))  # materials.m1.pages.0 | signature
+    material_key: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("material_blobs.sha256"), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(32))
+
+
 class HotlineRequest(Base):
     __tablename__ = "requests"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

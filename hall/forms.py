@@ -18,10 +18,9 @@ from typing import Any
 from hall import clock
 from hall.checks import LANDLINE, MOBILE, id_check_character
 from hall.identity import mask_id
+from hall.materials import LIMITS  # per application and per file: the uploads are held to them too
 from hall.models import ISO_DATE, RELATIVE_DATE, TEXT_TYPES
 
-# Per application; the FILES checks hold each file to its byte limit.
-LIMITS = {"max_pages": 20, "max_page_bytes": 1_500_000, "max_signature_bytes": 200_000}
 DEFAULT_MAX_LENGTH = {"text": 100, "long_text": 1000, "address": 200}
 LEGACY_MAX_LENGTH = 1000  # a key an older terminal sends that the definition does not have
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

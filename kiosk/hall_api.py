@@ -147,11 +147,27 @@ class Applicant(TypedDict):
     phone: str
 
 
+class FileRef(TypedDict):
+    """A file sent first with upload(): a material's page (JPEG) or the signature (PNG)."""
+    sha256: str  # lower-case hex
+    size: int
+    type: Literal["image/jpeg", "image/png"]
+
+
+class MaterialRef(TypedDict):
+    key: str  # m1, m2, … as in the item's form
+    how: Literal["camera", "id_card", "window"]
+    pages: NotRequired[list[FileRef]]  # how=camera
+
+
 class NewApplication(TypedDict):
     item_code: str
     applicant: Applicant
     form: NotRequired[dict[str, FormValue]]  # at most 50 fields
     channel: NotRequired[Literal["kiosk", "web", "window"]]
+    form_version: NotRequired[str]  # the version of the item's form that was filled
+    materials: NotRequired[list[MaterialRef]]
+    signature: NotRequired[FileRef]
 
 
 class TimelineEntry(TypedDict):
@@ -291,6 +307,21 @@ class Acknowledged(Generic[T]):
 def create_application(client: HallClient, body: NewApplication, idempotency_key: str
                        ) -> Acknowledged[Application]:
     return _acknowledged(client.post(f"{PREFIX}/applications", body, idempotency_key))
+
+
+class Uploaded(TypedDict):
+    sha256: str
+    size: int
+    type: str
+
+
+def upload(client: HallClient, sha256: str, data: bytes, content_type: str) -> Acknowledged[Uploaded]:
+    """PUT one file before the submission naming it; `replayed` when this terminal had sent it
+    already (200 rather than 201). HallRejected: 413 too_large, 415, 422 hash_mismatch or
+    not_an_image."""
+    resp = client.request("PUT", f"{PREFIX}/uploads/{quote(sha256, safe='')}", body=data,
+                          headers={"Content-Type": content_type})
+    return Acknowledged(resp.data if isinstance(resp.data, dict) else None, resp.status == 200)
 
 
 def create_request(client: HallClient, body: NewRequest, idempotency_key: str

@@ -7,6 +7,13 @@ hall's acknowledgement (its answer is kept for the local reference, the personal
 data is dropped). If the process dies between the hall's commit and ours, the
 resend carries the same idempotency key and the hall returns its first answer, so
 nothing is doubled.
+
+A submission may carry files (an application's pages and signature): `submit` writes them
+under the state directory's outbox folder (kiosk/outbox_files.py) before the row is
+committed, and a crash in between leaves only a folder no row names, removed at the next
+start. Sending PUTs each file the hall has not acknowledged yet (acknowledgements are kept
+per file, so a resend after a crash sends only what is missing), then posts the submission;
+once it is acknowledged or rejected, its files are deleted.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ from typing import Callable
 from kiosk import hall_api
 from kiosk.errors import KioskError
 from kiosk.hall_client import HallClient, HallError, HallRejected
-from kiosk.store import OutboxRow, Store
+from kiosk.outbox_files import OutboxFiles, content_type, sha256
+from kiosk.store import OutboxFile, OutboxRow, Store
 
 log = logging.getLogger("kiosk.outbox")
 
@@ -43,6 +51,11 @@ ANSWER_FIELDS = ("number", "ticket", "booking_number", "id", "status", "item_cod
 # resident's submission because of the terminal's own state, so they are retried.
 RETRY_LATER = {401, 403, 408, 425, 429}
 _REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed by residents
+MISSING_UPLOAD = "missing_upload"  # the hall's 422 code for a file it does not have (docs/hall-api.md)
+# A submit writes its files and then commits its row; the clean-up at start must not take
+# the files of a submit in between (services are rebuilt while the old ones finish): one
+# lock for every Outbox of this process.
+_FILES_LOCK = threading.Lock()
 
 
 class OutboxError(KioskError):
@@ -62,10 +75,13 @@ def new_reference() -> str:
 
 
 class Outbox:
+    FOLDER = "outbox"  # in the state directory, beside the store's file
+
     def __init__(self, store: Store, client: HallClient, *, base_delay: float = 2.0,
                  max_delay: float = 300.0, clock: Callable[[], float] = time.time,
                  on_queued: Callable[[str], None] | None = None):
         self.store, self.client = store, client
+        self.files = OutboxFiles(store.path.parent / self.FOLDER)
         self.on_queued = on_queued  # kind of each queued submission (today's transactions)
         self.base_delay, self.max_delay, self.clock = base_delay, max_delay, clock
         self._send_lock = threading.Lock()  # one sender at a time: the worker or send_now
@@ -76,19 +92,35 @@ class Outbox:
 
     # -- for the screens ---------------------------------------------------------
 
-    def submit(self, kind: str, payload: dict) -> str:
-        """Queue a submission durably and return its local reference (no network here)."""
+    def submit(self, kind: str, payload: dict, files: dict[str, bytes] | None = None) -> str:
+        """Queue a submission durably and return its local reference (no network here).
+
+        `files` maps a name to a JPEG or PNG; `{"file": name}` anywhere in `payload` stands for
+        it and is queued as `{"sha256", "size", "type"}`, the file itself on disk beside it."""
         if kind not in ENDPOINTS:
             raise OutboxError(f"unknown submission kind {kind!r} (known: {', '.join(ENDPOINTS)})")
         if not isinstance(payload, dict):
             raise OutboxError("a submission must be a JSON object")
+        payload, blobs = _with_file_refs(payload, files or {})
         try:
             json.dumps(payload, allow_nan=False)
         except (TypeError, ValueError):
             raise OutboxError(f"this {kind} holds a value that cannot be stored (not plain JSON)") from None
         ref = new_reference()
-        self.store.outbox_add(ref, kind, uuid.uuid4().hex, payload, self.clock())
-        log.info("queued %s %s", kind, ref)
+        listed = [(digest, len(data), content_type(data)) for digest, data in blobs.items()]
+        with _FILES_LOCK:
+            if blobs:
+                try:
+                    self.files.write(ref, blobs)
+                except OSError as e:
+                    raise OutboxError(f"cannot keep this {kind}'s files on the terminal "
+                                      f"({e.strerror or e})") from None
+            try:
+                self.store.outbox_add(ref, kind, uuid.uuid4().hex, payload, self.clock(), listed)
+            except BaseException:
+                self.files.delete(ref)
+                raise
+        log.info("queued %s %s%s", kind, ref, f" with {len(blobs)} files" if blobs else "")
         self._wake.set()
         if self.on_queued is not None:
             try:
@@ -148,22 +180,65 @@ class Outbox:
 
     def _send(self, row: OutboxRow) -> str:
         try:
-            taken = ENDPOINTS[row.kind](self.client, row.payload, row.idempotency_key)
+            taken = self._deliver(row)
         except HallRejected as e:
             if e.status in RETRY_LATER:
                 return self._defer(row, f"{e.status} {e.code}")
-            self.store.outbox_finish(row.ref, "rejected", {"status": e.status, "code": e.code},
-                                     str(e), self.clock())
+            self._finish(row, "rejected", {"status": e.status, "code": e.code}, str(e))
             log.warning("%s %s rejected by the hall (%s %s)", row.kind, row.ref, e.status, e.code)
             return "rejected"
         except HallError as e:
             return self._defer(row, type(e).__name__)
+        except FileNotFoundError:  # only if removed by hand: it can never be sent
+            self._finish(row, "rejected", {"status": 0, "code": "file_lost"}, "a file of it is gone")
+            log.error("%s %s: a file of it is missing from %s", row.kind, row.ref, self.files.folder)
+            return "rejected"
+        except OSError as e:
+            return self._defer(row, f"reading its files: {e.strerror or e}")
         answer = taken.answer or {}
         kept = {k: answer[k] for k in ANSWER_FIELDS if isinstance(answer.get(k), (str, int, float))}
-        self.store.outbox_finish(row.ref, "sent", kept, None, self.clock())
+        self._finish(row, "sent", kept, None)
         replayed = taken.replayed
         log.info("%s %s acknowledged%s", row.kind, row.ref, " (the hall had it already)" if replayed else "")
         return "replayed" if replayed else "sent"
+
+    def _deliver(self, row: OutboxRow) -> hall_api.Acknowledged:
+        """Upload the files the hall has not acknowledged, then post the submission."""
+        files = self.store.outbox_files(row.ref)
+        self._upload(row.ref, [f for f in files if f.uploaded_at is None])
+        try:
+            return ENDPOINTS[row.kind](self.client, row.payload, row.idempotency_key)
+        except HallRejected as e:
+            trusted = [f for f in files if f.uploaded_at is not None]
+            if e.code != MISSING_UPLOAD or not trusted:
+                raise
+        # The hall no longer has files it acknowledged earlier (it keeps unattached uploads a
+        # day): send those again, once.
+        log.info("%s %s: the hall asks for its files again", row.kind, row.ref)
+        self.store.outbox_forget_uploads(row.ref)
+        self._upload(row.ref, trusted)
+        return ENDPOINTS[row.kind](self.client, row.payload, row.idempotency_key)
+
+    def _upload(self, ref: str, files: list[OutboxFile]) -> None:
+        for file in files:  # one file in memory at a time
+            hall_api.upload(self.client, file.sha256, self.files.read(ref, file.sha256), file.type)
+            self.store.outbox_file_uploaded(ref, file.sha256, self.clock())
+
+    def _finish(self, row: OutboxRow, state: str, answer: dict, error: str | None) -> None:
+        self.store.outbox_finish(row.ref, state, answer, error, self.clock())
+        self.files.delete(row.ref)  # a crash before this leaves a folder recover() removes
+
+    def recover(self) -> int:
+        """Remove the files no queued item names: left by a submit that died before its row was
+        committed, or by one acknowledged just before a crash. The folders removed."""
+        with _FILES_LOCK:
+            queued = self.store.outbox_queued_refs()
+            stale = [ref for ref in self.files.refs() if ref not in queued]
+            for ref in stale:
+                self.files.delete(ref)
+        if stale:
+            log.info("removed the files of %d submissions no longer queued", len(stale))
+        return len(stale)
 
     def _defer(self, row: OutboxRow, reason: str) -> str:
         delay = min(self.max_delay, self.base_delay * 2 ** min(row.attempts, 20))
@@ -175,7 +250,9 @@ class Outbox:
     # -- the worker thread -------------------------------------------------------
 
     def start(self) -> "Outbox":
+        """Start the sender, after recover(); call it off the UI thread."""
         if self._thread is None or not self._thread.is_alive():
+            self.recover()
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
             self._thread.start()
@@ -205,3 +282,33 @@ class Outbox:
         if due is None:
             return 60.0
         return max(0.05, min(60.0, due - self.clock()))
+
+
+def _with_file_refs(payload: dict, files: dict[str, bytes]) -> tuple[dict, dict[str, bytes]]:
+    """`payload` with each {"file": name} replaced by the file's {sha256, size, type}, and the
+    files by SHA-256. OutboxError for a name not in `files`, a file not named, or one that is
+    not a JPEG or PNG."""
+    refs: dict[str, dict] = {}
+    for name, data in files.items():
+        if not isinstance(data, bytes) or content_type(data) is None:
+            raise OutboxError(f"file {name!r} is not a JPEG or PNG image")
+        refs[name] = {"sha256": sha256(data), "size": len(data), "type": content_type(data)}
+    used: set[str] = set()
+
+    def replace(value):
+        if isinstance(value, dict):
+            if value.keys() == {"file"}:
+                name = value["file"]
+                if not isinstance(name, str) or name not in refs:
+                    raise OutboxError(f"the submission names a file it was not given ({name!r})")
+                used.add(name)
+                return dict(refs[name])
+            return {k: replace(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [replace(v) for v in value]
+        return value
+
+    payload = replace(payload)
+    if used != refs.keys():
+        raise OutboxError(f"files given but not named in the submission: {sorted(refs.keys() - used)}")
+    return payload, {ref["sha256"]: files[name] for name, ref in refs.items()}

@@ -1,4 +1,4 @@
-"""The terminal's SQLite file: the catalogue cache and the outbox.
+"""The terminal's SQLite file: the catalogue cache and the outbox (with its files' hashes).
 
 WAL with synchronous=FULL so a commit survives power loss; secure_delete so the
 personal data dropped from an acknowledged outbox item is overwritten, not just
@@ -43,6 +43,14 @@ CREATE TABLE IF NOT EXISTS outbox (
     done_at REAL
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_try_at);
+CREATE TABLE IF NOT EXISTS outbox_files (  -- a queued item's files (kiosk/outbox_files.py)
+    ref TEXT NOT NULL REFERENCES outbox (ref),
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    uploaded_at REAL,                   -- when the hall acknowledged it; NULL: not yet
+    PRIMARY KEY (ref, sha256)
+);
 """
 
 
@@ -56,6 +64,14 @@ class CachedCatalog:
     etag: str | None
     fetched_at: float
     items: list[dict]
+
+
+@dataclass(frozen=True)
+class OutboxFile:
+    sha256: str
+    size: int
+    type: str
+    uploaded_at: float | None
 
 
 @dataclass(frozen=True)
@@ -141,11 +157,30 @@ class Store:
 
     # -- outbox ------------------------------------------------------------------
 
-    def outbox_add(self, ref: str, kind: str, key: str, payload: dict, now: float) -> None:
+    def outbox_add(self, ref: str, kind: str, key: str, payload: dict, now: float,
+                   files: list[tuple[str, int, str]] = ()) -> None:
+        """Queue an item with its files (SHA-256, size, type), which must be on disk already."""
         with self._tx() as db:
             db.execute("INSERT INTO outbox (ref, kind, idempotency_key, payload, created_at, next_try_at) "
                        "VALUES (?, ?, ?, ?, ?, ?)",
                        (ref, kind, key, json.dumps(payload, ensure_ascii=False), now, now))
+            db.executemany("INSERT INTO outbox_files (ref, sha256, size, type) VALUES (?, ?, ?, ?)",
+                           ((ref, *file) for file in files))
+
+    def outbox_files(self, ref: str) -> list[OutboxFile]:
+        return [OutboxFile(*r) for r in self._rows(
+            "SELECT sha256, size, type, uploaded_at FROM outbox_files WHERE ref = ? ORDER BY rowid", (ref,))]
+
+    def outbox_file_uploaded(self, ref: str, sha256: str, now: float) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE outbox_files SET uploaded_at = ? WHERE ref = ? AND sha256 = ?", (now, ref, sha256))
+
+    def outbox_forget_uploads(self, ref: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE outbox_files SET uploaded_at = NULL WHERE ref = ?", (ref,))
+
+    def outbox_queued_refs(self) -> set[str]:
+        return {ref for (ref,) in self._rows("SELECT ref FROM outbox WHERE state = 'queued'")}
 
     def outbox_due(self, now: float, limit: int = 50) -> list[OutboxRow]:
         return [self._row(r) for r in self._rows(
@@ -164,12 +199,14 @@ class Store:
 
     def outbox_finish(self, ref: str, state: str, answer: dict | None, error: str | None,
                       now: float) -> None:
-        """Sent or rejected: keep the answer for the local reference, drop the personal data."""
+        """Sent or rejected: keep the answer for the local reference, drop the personal data
+        (and the list of its files, which the caller deletes next)."""
         with self._tx() as db:
             db.execute("UPDATE outbox SET state = ?, payload = NULL, answer = ?, last_error = ?, "
                        "done_at = ?, attempts = attempts + 1 WHERE ref = ? AND state = 'queued'",
                        (state, json.dumps(answer, ensure_ascii=False) if answer is not None else None,
                         error, now, ref))
+            db.execute("DELETE FROM outbox_files WHERE ref = ?", (ref,))
 
     def outbox_retry_later(self, ref: str, next_try_at: float, error: str) -> None:
         with self._tx() as db:

@@ -20,19 +20,21 @@ SEED_DIR = paths.SEED
 class HallProcess:
     """Start, stop and restart one hall; the database file outlives restarts."""
 
-    def __init__(self, db_path, port=None, log_path=None):
+    def __init__(self, db_path, port=None, log_path=None, env=None, args=()):
+        """`env`: more environment for the hall (HALL_MATERIALS_DIR, …); `args`: more options."""
         self.db_url = f"sqlite:///{db_path}"
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
+        self.env, self.args = dict(env or {}), list(args)
         self.proc = None
 
     def start(self, timeout=30):
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kiosk.cli", "hall", "--host", "127.0.0.1", "--port", str(self.port),
-             "--db", self.db_url, "--seed", str(SEED_DIR), "--terminal", f"{TERMINAL_ID}:{TERMINAL_SECRET}"],
-            stdout=log, stderr=subprocess.STDOUT, env=kiosk_env())
+             "--db", self.db_url, "--seed", str(SEED_DIR), "--terminal", f"{TERMINAL_ID}:{TERMINAL_SECRET}",
+             *self.args], stdout=log, stderr=subprocess.STDOUT, env=kiosk_env(**self.env))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -75,6 +77,17 @@ def online_item_code(client) -> str:
 def application(item_code: str, id_no: str, marker: str) -> dict:
     return {"item_code": item_code, "applicant": {**RESIDENT, "id_number": id_no},
             "form": {"note": marker}, "channel": "kiosk"}
+
+
+def with_materials(payload: dict, pages: list[bytes], signature: bytes | None = None) -> tuple[dict, dict]:
+    """An application as the apply screens queue it: material m1 photographed (`pages`), the
+    signature, each {"file": name} in the payload and the bytes by name (for Outbox.submit)."""
+    files = {f"m1-{i + 1}": page for i, page in enumerate(pages)}
+    payload = {**payload, "materials": [{"key": "m1", "how": "camera", "pages": [{"file": n} for n in files]}]}
+    if signature is not None:
+        files["signature"] = signature
+        payload["signature"] = {"file": "signature"}
+    return payload, files
 
 
 def applications_of(client, id_no: str) -> list[dict]:

@@ -13,14 +13,14 @@ from fastapi import APIRouter, Path, Request
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 from sqlalchemy import select
 
-from hall import clock, db, forms
+from hall import clock, db, forms, materials
 from hall.api.deps import ReadDB, WriteDB
+from hall.api.material_refs import FileRef, MaterialRef
 from hall.checks import Body, IdNumber, PersonName, Phone
 from hall.errors import COMMON_ERRORS, POST_ERRORS, invalid, invalid_fields, not_found
 from hall.identity import id_hash, mask_id, mask_name, new_number
 from hall.idempotency import IdempotencyDep
 from hall.limits import LOOKUP_ERRORS, LookupLimited
-from hall.models import How
 
 router = APIRouter(tags=["applications"], responses=COMMON_ERRORS)
 FINISHED = {"办结", "不予受理"}
@@ -40,28 +40,6 @@ def _form_value(value: Any) -> Any:
 FormValue = Annotated[Any, AfterValidator(_form_value), WithJsonSchema(
     {"anyOf": [{"type": "string", "maxLength": 1000}, {"type": "number"}, {"type": "boolean"},
                {"type": "null"}]})]
-Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, lowercase hex")]
-FileSize = Annotated[int, Field(ge=1, le=100_000_000, description="bytes")]
-
-
-class Page(Body):
-    sha256: Sha256
-    size: FileSize
-    type: Literal["image/jpeg"]
-
-
-class MaterialIn(Body):
-    key: Annotated[str, Field(pattern=r"^m[1-9][0-9]?$", description="the definition's material key")]
-    how: How
-    pages: list[Page] | None = Field(None, max_length=100, description="how=camera only: the photographed pages")
-
-
-class SignatureIn(Body):
-    sha256: Sha256
-    size: FileSize
-    type: Literal["image/png"]
-
-
 class Applicant(Body):
     name: PersonName
     id_number: IdNumber
@@ -77,8 +55,9 @@ class ApplicationIn(Body):
     form_version: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")] | None = Field(
         None, description="the version of the form definition the terminal filled; without it (a terminal older "
                           "than item forms) nothing is required and other keys are kept (docs/hall-api.md)")
-    materials: list[MaterialIn] = Field(default_factory=list, max_length=50)
-    signature: SignatureIn | None = None
+    materials: list[MaterialRef] = Field(default_factory=list, max_length=50,
+                                         description="how each material is handed in; pages uploaded first")
+    signature: FileRef | None = Field(None, description="the resident's signature (PNG), uploaded first")
 
 
 class Lookup(Body):
@@ -153,10 +132,9 @@ def create(body: ApplicationIn, request: Request, session: WriteDB, idem: Idempo
     definition = session.get(db.Form, item.code)
     if definition is None:
         raise invalid("body.item_code", "this item has no form on this hall")
-    materials = [m.model_dump(exclude_none=True) for m in body.materials]
-    problems, form = forms.check(definition.definition, body.form, materials,
+    given = [m.model_dump(exclude_defaults=True) for m in body.materials]  # no "pages" unless photographed
+    problems, form = forms.check(definition.definition, body.form, given,
                                  body.signature and body.signature.model_dump(), complete=body.form_version is not None)
-    # The checks of the files the materials and the signature name go here (FILES), adding to `problems`.
     if problems:
         raise invalid_fields(problems)
     now = clock.now()
@@ -168,13 +146,14 @@ def create(body: ApplicationIn, request: Request, session: WriteDB, idem: Idempo
         channel=body.channel, applicant_name=body.applicant.name, applicant_phone=body.applicant.phone,
         id_hash=id_hash(request.app.state.id_key, body.applicant.id_number),
         id_masked=mask_id(body.applicant.id_number), form=form, form_version=body.form_version,
-        materials=materials, signature=body.signature and body.signature.model_dump(), status="收件",
+        materials=given, signature=body.signature and body.signature.model_dump(), status="收件",
         submitted_at=clock.utc_naive(now), limit_days=limit,
         due_date=clock.add_working_days(now.date(), limit),
         timeline=[{"stage": "收件", "at": now.isoformat(timespec="seconds"),
                    "note": SUBMITTED_NOTE[body.channel]}])
     session.add(row)
     session.flush()
+    materials.attach(session, idem.terminal_id, row.id, body.materials, body.signature)
     return idem.answer(session, 201, {**_progress(row), "submitted_at": clock.iso(row.submitted_at)})
 
 

@@ -96,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
             operators.create(app.state.database, name, password)
     except SeedError as e:
         raise HallError(f"seed data: {e}") from None
+    except ValueError as e:  # a HALL_* setting of the environment
+        raise HallError(str(e)) from None
     except SQLAlchemyError as e:
         raise HallError(f"cannot open the hall database {db}: {e.__class__.__name__}: "
                         f"{str(e.orig if hasattr(e, 'orig') else e).splitlines()[0]}") from None

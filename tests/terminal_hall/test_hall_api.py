@@ -14,6 +14,7 @@ import pytest
 
 from kiosk import hall_api
 from kiosk.hall_client import HallError, HallRejected, HallUnreachable, HallUnreadable
+from testing.materials import page_jpeg, ref, sha256, signature_png, tagged
 from testing.processes import free_port
 from testing.terminal_hall import RESIDENT, TERMINAL_ID, id_number
 
@@ -154,6 +155,24 @@ def test_an_application_created_then_read_by_number_and_by_identity(client, expo
     assert hall_api.applications_of(client, id_number("11010519800101011")) == []
 
 
+def test_uploads_and_an_application_naming_them(client, export):
+    page, signature = tagged(page_jpeg(3), "typed api"), signature_png(3)
+    first = hall_api.upload(client, sha256(page), page, "image/jpeg")
+    assert isinstance(first, hall_api.Acknowledged) and first.replayed is False
+    conforms(first.answer, hall_api.Uploaded)
+    assert first.answer == {"sha256": sha256(page), "size": len(page), "type": "image/jpeg"}
+    assert hall_api.upload(client, sha256(page), page, "image/jpeg").replayed is True  # 200: had it
+    hall_api.upload(client, sha256(signature), signature, "image/png")
+    body: hall_api.NewApplication = {
+        "item_code": online_code(export), "applicant": {**RESIDENT, "id_number": id_number("11010519800101003")},
+        "form": {"note": "typed api"}, "materials": [{"key": "m1", "how": "camera", "pages": [ref(page)]}],
+        "signature": ref(signature)}
+    conforms(hall_api.create_application(client, body, key()).answer, hall_api.Application)
+    with pytest.raises(HallRejected) as refused:
+        hall_api.upload(client, "0" * 64, page, "image/jpeg")
+    assert (refused.value.status, refused.value.code) == (422, "hash_mismatch")
+
+
 def test_an_unknown_number_is_none_and_other_refusals_still_raise(client, export):
     assert hall_api.application(client, "SB20260101000000") is None  # 404
     with pytest.raises(HallRejected) as refused:
@@ -280,6 +299,7 @@ CALLS = {
     "heartbeat": lambda c: hall_api.heartbeat(c, beat()),
     "command_result": lambda c: hall_api.command_result(c, 1, {"ok": True, "detail": ""}, key()),
     "upload_screenshot": lambda c: hall_api.upload_screenshot(c, 1, PNG),
+    "upload": lambda c: hall_api.upload(c, "0" * 64, PNG, "image/png"),
 }
 
 
