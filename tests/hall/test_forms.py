@@ -13,20 +13,39 @@ import sqlite3
 import pytest
 
 from testing.hall import SEED, Client, Hall, person
+from testing.materials import page_jpeg, signature_png, tagged
 
 SEEDED = {i["code"]: i for i in json.loads((SEED / "catalog.json").read_text(encoding="utf-8"))["items"]}
 FORMS = json.loads((SEED / "forms.json").read_text(encoding="utf-8"))
 
 
-def sha(n: int) -> str:
-    return hashlib.sha256(str(n).encode()).hexdigest()
+PAGE, SIGNATURE_PNG = page_jpeg(), signature_png()
+PAGES = [tagged(PAGE, f"page {n}") for n in range(21)]  # 21 files: one over the limit of 20
+
+
+def ref(data: bytes, kind: str) -> dict:
+    return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "type": kind}
 
 
 def page(n: int) -> dict:
-    return {"sha256": sha(n), "size": 234567, "type": "image/jpeg"}
+    return ref(PAGES[n], "image/jpeg")
 
 
-SIGNATURE = {"sha256": sha(0), "size": 12345, "type": "image/png"}
+SIGNATURE = ref(SIGNATURE_PNG, "image/png")
+
+
+def upload_all(client) -> None:
+    """The pages and the signature the applications name, uploaded first as a terminal does
+    (again before each test: an application that takes an upload keeps it as its own)."""
+    for data, kind in [(p, "image/jpeg") for p in PAGES] + [(SIGNATURE_PNG, "image/png")]:
+        answer = client.http.put(f"{client.base}/api/v1/uploads/{ref(data, kind)['sha256']}",
+                                 data=data, headers={"Content-Type": kind}, timeout=30)
+        assert answer.status_code in (200, 201), answer.text
+
+
+@pytest.fixture(autouse=True)
+def uploaded(client_module):
+    upload_all(client_module)
 MOVE = {"move_in_address": "青山县人民路8号", "move_reason": "job", "moved_on": "2026-01-05", "people": 2,
         "with_family": True, "relation_to_head": "子女", "phone": "13912345678", "address": "长沙市芙蓉区五一大道8号"}
 
@@ -201,7 +220,7 @@ def test_a_signature_only_where_the_form_asks_for_one(client):
 
 @pytest.mark.parametrize("change,field", [
     (lambda b: b["materials"].append({"key": "m2", "how": "camera", "pages": [dict(page(1), type="image/png")]}),
-     "body.materials.1.pages.0.type"),
+     "materials.m2.pages.0"),   # a well-formed reference to the wrong kind of file: the file checks name it
     (lambda b: b["materials"].append({"key": "m2", "how": "camera", "pages": [dict(page(1), sha256="ABC")]}),
      "body.materials.1.pages.0.sha256"),
     (lambda b: b["materials"].append({"key": "m2", "how": "camera", "pages": [dict(page(1), size="5")]}),
@@ -209,7 +228,7 @@ def test_a_signature_only_where_the_form_asks_for_one(client):
     (lambda b: b["materials"].append({"key": "m2", "how": "post"}), "body.materials.1.how"),
     (lambda b: b["materials"].append({"key": "file", "how": "window"}), "body.materials.1.key"),
     (lambda b: b["materials"][0].update(extra=1), "body.materials.0.extra"),
-    (lambda b: b.update(signature=dict(SIGNATURE, type="image/jpeg")), "body.signature.type"),
+    (lambda b: b.update(signature=dict(SIGNATURE, type="image/jpeg")), "signature"),
     (lambda b: b.update(form_version="not hex"), "body.form_version"),
     (lambda b: b["form"].update(people=float("nan")), "body.form.people"),   # as every number in every body
 ])
@@ -267,6 +286,7 @@ def test_a_database_seeded_before_item_forms_gets_the_forms_and_the_new_columns(
     second = Hall(tmp_path)
     try:
         client = Client(second.base)
+        upload_all(client)
         definition = client.get("/api/v1/catalog/XK00102001/form").json()
         created = client.post("/api/v1/applications", application(definition, person()))
         assert created.status_code == 201, created.text
