@@ -56,6 +56,7 @@ class EmulatedCard:
     key: str
     identity: Identity
     fingerprint: bool = False
+    type_flag: str = ""  # sent instead of the card type's flag (a card no reader should accept)
 
     @property
     def photo(self) -> bytes:
@@ -65,6 +66,8 @@ class EmulatedCard:
 
     def read_answer(self, with_fingerprint: bool) -> bytes:
         text, photo = encode_text(self.identity), self.photo
+        if self.type_flag:
+            text = text[:248] + self.type_flag.encode("utf-16-le") + text[250:]
         sizes = [TEXT_SIZE, PHOTO_SIZE]
         fp = b""
         if with_fingerprint:
@@ -74,7 +77,8 @@ class EmulatedCard:
 
 
 def card_from_spec(spec: str) -> EmulatedCard:
-    """A card from JSON (the seed file's fields) or the short form NAME:IDNUMBER (mainland)."""
+    """A card from JSON (the seed file's fields; "fingerprint": true puts one on the card,
+    "type_flag": "Z" sends that card type flag instead) or the short form NAME:IDNUMBER (mainland)."""
     if spec.lstrip().startswith("{"):
         try:
             data = json.loads(spec)
@@ -103,8 +107,11 @@ def _card(data: dict) -> EmulatedCard:
         raise EmulatorCommandError("each card must be a JSON object")
     data = dict(data)
     fingerprint = bool(data.pop("fingerprint", False))
+    type_flag = str(data.pop("type_flag", ""))
+    if len(type_flag.encode("utf-16-le")) not in (0, 2):
+        raise EmulatorCommandError("type_flag must be one character (the card type flag, text bytes 248-249)")
     identity = from_dict(data)
-    return EmulatedCard(str(data.get("key") or identity.name), identity, fingerprint)
+    return EmulatedCard(str(data.get("key") or identity.name), identity, fingerprint, type_flag)
 
 
 def load_cards(path: str | Path = SEED_CARDS) -> dict[str, EmulatedCard]:
