@@ -25,7 +25,7 @@ from hardware.idcard.identity import (CardType, Gender, Identity, PHOTO_SIZE, TE
 from hardware.links import LinkEmulator, make_link
 
 SEED_CARDS = DEMO_SEED / "idcards.json"
-FAULTS = ("none", "nocard", "slow", "checksum", "garbage", "sw3", "removed-midread")
+FAULTS = ("none", "nocard", "slow", "checksum", "garbage", "sw3", "removed-midread", "cut")
 # line noise: a lone partial preamble and a false start whose length is impossible
 NOISE = b"\x00\xff\xaa\xaa\x13\xaa\xaa\xaa\x96\x69\xff\xff\x42"
 SAM_ID = (5).to_bytes(2, "little") + (1).to_bytes(2, "little") + (20261123).to_bytes(4, "little") \
@@ -41,6 +41,7 @@ HELP = """commands:
   fault garbage              line noise before every answer
   fault sw3 HH               every answer carries status HH (hex, e.g. 41)
   fault removed-midread      the card is pulled halfway through sending a read
+  fault cut                  every answer breaks off halfway and is sent again whole
   fault gone | gone          the reader vanishes (port closed)
   back                       the reader returns
   status                     what the emulator is doing
@@ -271,6 +272,8 @@ class IdCardEmulator(LinkEmulator):
             reply = reply[:-1] + bytes([reply[-1] ^ 0xFF])
         if fault == "garbage":
             reply = NOISE + reply
+        if fault == "cut":
+            reply = reply[:len(reply) // 2] + reply
         self.link.write(reply[:cut] if cut else reply, abort=lambda: not self._want_open)
 
     def _respond(self, request: frame.Frame) -> bytes:

@@ -133,6 +133,14 @@ def test_every_status_error_is_typed_with_its_plain_message(idcard_emulator, idc
     assert status.health is Health.ERROR and frame.SW3_MESSAGES[sw3] in status.reason
 
 
+@pytest.mark.parametrize("key", ["mainland", "elderly", "permit", "foreigner-old", "foreigner-2023"])
+def test_an_answer_broken_off_and_sent_again_is_read(idcard_emulator, idcard_reader, key):
+    idcard_emulator.set_fault("cut")  # every answer: half of it, then all of it
+    card = idcard_emulator.place(key)
+    assert idcard_reader.read_card(timeout=2) == card.identity
+    assert idcard_reader.check_health().health is Health.OK
+
+
 def test_a_card_of_an_unknown_type_is_refused_in_plain_words(idcard_emulator, idcard_reader):
     import json
     from hardware.idcard.emulator import SEED_CARDS, card_from_spec
