@@ -81,27 +81,74 @@ def test_bad_lines_are_typed_errors_and_lose_nothing_after_them(scanner_emulator
 
 def test_the_scanner_going_away_and_coming_back(scanner_emulator, scanner):
     device, events = scanner
+    scanner_emulator.send("BEFORE")
+    assert take(events) == [("scanned", "BEFORE")] and device.status.health is Health.OK
     scanner_emulator.gone()
     assert wait_for(lambda: device.status.health is Health.OFFLINE)
     assert "waiting for it to return" in device.status.reason or "check its cable" in device.status.reason
     scanner_emulator.back()
-    assert wait_for(lambda: device.status.health is Health.OK)
+    # the port is back, the scanner not yet heard from again: unknown, so a warning
+    assert wait_for(lambda: device.status.health is Health.WARNING)
+    assert "no scan seen yet" in device.status.reason
     time.sleep(0.1)
     scanner_emulator.send("AFTER-REPLUG")
     assert take(events) == [("scanned", "AFTER-REPLUG")]
+    assert device.status.health is Health.OK
 
 
-def test_health_of_a_missing_scanner_is_offline():
-    device = from_url("serial:///dev/ttyNOSUCHSCANNER")
-    assert device.check_health().health is Health.OFFLINE
-    with pytest.raises(ScanError, match="no scanner at /dev/ttyNOSUCHSCANNER"):
-        device.open()
+@pytest.mark.parametrize("transport", ["pty", "tcp"])
+def test_a_code_without_a_suffix_ends_when_the_line_goes_quiet(transport):
+    from hardware.scanner.emulator import ScannerEmulator
+    emulator = ScannerEmulator(transport=transport, baudrate=115200, suffix="none").start()
+    device = SerialScanner(emulator.url, emulator.link.driver_address, baudrate=115200)
+    events = collect(device)
+    try:
+        device.enable()
+        time.sleep(0.1)
+        emulator.send("AAAA1111")
+        time.sleep(0.5)  # the next scan, a moment later
+        emulator.send("BBBB2222")
+        assert take(events, n=2) == [("scanned", "AAAA1111"), ("scanned", "BBBB2222")]
+        emulator.send_raw(b"CCCC")  # a pause far shorter than the quiet gap does not end a code
+        time.sleep(0.01)
+        emulator.send_raw(b"3333\r")
+        time.sleep(0.3)
+        emulator.send_raw(b"\r")  # a CR after a quiet gap ended the code is an empty line, skipped
+        emulator.send_raw(b"DDDD4444\r")
+        assert take(events, n=2) == [("scanned", "CCCC3333"), ("scanned", "DDDD4444")]
+    finally:
+        device.close()
+        emulator.stop()
 
 
-@pytest.mark.parametrize("url", ["usb://1", "serial:///dev/x?baudrate=fast", "hid:?gap_ms=-3", "socket://h"])
-def test_bad_scanner_urls_are_refused(url):
-    with pytest.raises(ScanError):
-        from_url(url)
+def test_gs1_codes_keep_their_separators(scanner_emulator, scanner):
+    device, events = scanner
+    gs1 = "0109501101530003\x1d10ABC123\x1d17260101"
+    scanner_emulator.send_raw(gs1.encode() + b"\r")
+    scanner_emulator.send_raw(b"\x1d0109501101530003\r")  # FNC1 in first position, sent as GS
+    assert take(events, n=2) == [("scanned", gs1), ("scanned", "\x1d0109501101530003")]
+    assert device.counters["errors"] == 0
+
+
+def test_a_port_with_nothing_on_it_is_a_warning_until_a_scan_arrives():
+    import os
+    master, slave = os.openpty()  # a serial port, and nothing on its other end yet
+    path = os.ttyname(slave)
+    device = from_url("serial://" + path)
+    events = collect(device)
+    try:
+        status = device.check_health()
+        assert status.health is Health.WARNING and "no scan seen yet" in status.reason
+        device.enable()
+        time.sleep(0.3)
+        assert device.status.health is Health.WARNING
+        os.write(master, b"HELLO-1\r")  # something is there after all: it scanned
+        assert take(events) == [("scanned", "HELLO-1")]
+        assert device.status.health is Health.OK and device.check_health().health is Health.OK
+    finally:
+        device.close()
+        os.close(master)
+        os.close(slave)
 
 
 # --- keyboard wedge ---------------------------------------------------------------
