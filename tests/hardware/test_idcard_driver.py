@@ -159,6 +159,26 @@ def test_a_card_of_an_unknown_type_is_refused_in_plain_words(idcard_emulator, id
     assert idcard_reader.counters["reads"] == 0
 
 
+def test_a_port_another_program_holds_is_reported_in_use(serial_port_holder):
+    from hardware.idcard.emulator import IdCardEmulator
+    emulator = IdCardEmulator(transport="pty").start()
+    reader = from_url(emulator.url)
+    try:
+        with serial_port_holder(emulator.link.driver_address):
+            status = reader.check_health()
+            assert status.health is Health.OFFLINE
+            path = emulator.link.driver_address
+            assert f"the ID card reader at {path} is in use by another program" in status.reason
+            emulator.place("mainland")
+            with pytest.raises(ReaderOffline, match="in use by another program"):
+                reader.read_card(timeout=1)
+        assert reader.check_health().health is Health.OK  # the other program let go
+        assert reader.read_card(timeout=2).name == "张晓明"
+    finally:
+        reader.close()
+        emulator.stop()
+
+
 def test_status_80_means_no_card(idcard_emulator, idcard_reader):
     idcard_emulator.place("mainland")
     idcard_emulator.set_fault("sw3", frame.NO_CARD)

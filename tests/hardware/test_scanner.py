@@ -151,6 +151,42 @@ def test_a_port_with_nothing_on_it_is_a_warning_until_a_scan_arrives():
         os.close(slave)
 
 
+def test_a_port_another_program_holds_is_reported_in_use(serial_port_holder):
+    import os
+    master, slave = os.openpty()
+    path = os.ttyname(slave)
+    device = from_url("serial://" + path)
+    try:
+        with serial_port_holder(path):
+            status = device.check_health()
+            assert status.health is Health.OFFLINE
+            assert f"the scanner at {path} is in use by another program" in status.reason
+            with pytest.raises(ScanError, match="in use by another program"):
+                device.open()
+        assert device.check_health().health is Health.WARNING  # free again: no scan seen yet
+        device.open()  # and held by this program now, which another one cannot take
+        with pytest.raises(AssertionError, match="could not lock"):
+            with serial_port_holder(path):
+                pass
+    finally:
+        device.close()
+        os.close(master)
+        os.close(slave)
+
+
+def test_health_of_a_missing_scanner_is_offline():
+    device = from_url("serial:///dev/ttyNOSUCHSCANNER")
+    assert device.check_health().health is Health.OFFLINE
+    with pytest.raises(ScanError, match="no scanner at /dev/ttyNOSUCHSCANNER"):
+        device.open()
+
+
+@pytest.mark.parametrize("url", ["usb://1", "serial:///dev/x?baudrate=fast", "hid:?gap_ms=-3", "socket://h"])
+def test_bad_scanner_urls_are_refused(url):
+    with pytest.raises(ScanError):
+        from_url(url)
+
+
 # --- keyboard wedge ---------------------------------------------------------------
 
 def wedge_run(keys):
@@ -240,6 +276,22 @@ def test_kiosk_scan_times_out_with_one_plain_line(capsys):
 def test_kiosk_scan_with_a_missing_scanner(capsys):
     code = main(["scan", "--device", "socket://127.0.0.1:9", "--timeout", "0.5"])
     assert code == 5 and "no scanner at socket://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_kiosk_scan_on_a_silent_port_and_on_a_port_in_use(capsys, serial_port_holder):
+    import os
+    master, slave = os.openpty()
+    path = os.ttyname(slave)
+    try:
+        assert main(["scan", "--device", "serial://" + path, "--timeout", "0.5"]) == 5
+        assert capsys.readouterr().err.strip().endswith(
+            "kiosk scan: 0 of 1 code(s) scanned within 0.5 s: scan again, or check the scanner")
+        with serial_port_holder(path):
+            assert main(["scan", "--device", "serial://" + path, "--timeout", "0.5"]) == 5
+        assert f"the scanner at {path} is in use by another program" in capsys.readouterr().err
+    finally:
+        os.close(master)
+        os.close(slave)
 
 
 def test_kiosk_scan_with_sim_codes(capsys):
