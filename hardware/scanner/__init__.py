@@ -2,7 +2,7 @@
 
 Device URLs: ``serial:///dev/ttyACM0?baudrate=9600``, ``socket://host:port`` (both
 take ``quiet_ms=100``: the gap that ends a code sent without CR/LF), ``hid:`` (keyboard
-wedge; ``hid:?gap_ms=30&min_length=4``) and
+wedge; ``hid:?gap_ms=30&stall_ms=80&min_length=4``, see hardware.scanner.wedge) and
 ``sim:`` (the emulator in-process on a pty; ``sim:?codes=A,B`` sends those codes once
 the driver connects).
 """
@@ -30,7 +30,8 @@ def _line(url: DeviceUrl) -> SerialScanner:
 
 
 def _wedge(url: DeviceUrl) -> WedgeScanner:
-    return WedgeScanner(url.text, url.number("gap_ms", 30) / 1000, url.number("min_length", 4, whole=True))
+    return WedgeScanner(url.text, url.number("gap_ms", 30) / 1000, url.number("min_length", 4, whole=True),
+                        url.number("stall_ms", 80) / 1000)
 
 
 def _sim(url: DeviceUrl) -> SerialScanner:

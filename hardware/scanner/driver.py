@@ -100,9 +100,10 @@ class WedgeScanner(Device):
 
     kind = "scanner"
 
-    def __init__(self, url: str = "hid:", max_gap: float = 0.03, min_length: int = 4) -> None:
+    def __init__(self, url: str = "hid:", max_gap: float = 0.03, min_length: int = 4,
+                 stall: float = 0.08) -> None:
         super().__init__(url)
-        self.burst = KeyBurst(self._scanned, self._typed, max_gap, min_length)
+        self.burst = KeyBurst(self._scanned, self._typed, max_gap, min_length, stall)
         self.typed_to: Callable[[str], None] | None = None
 
     def feed(self, char: str, at: float) -> None:

@@ -219,13 +219,15 @@ def test_a_short_burst_is_typing_and_typing_then_a_scan_are_told_apart():
 
 
 def test_holding_says_keys_wait_for_a_flush_that_comes_late_enough():
+    # a lone key is held back no longer than a scanner's pace and one stall: 30 + 80 ms
     typed = []
     burst = KeyBurst(lambda code: None, typed.append)
     burst.feed("a", 1.0)
-    burst.flush(1.01)  # too early: a burst may still be under way
+    assert burst.release_at == pytest.approx(1.11)
+    burst.flush(1.1)  # too early: a burst may still be under way
     assert burst.holding and typed == []
-    burst.flush(1.05)
-    assert not burst.holding and typed == ["a"]
+    burst.flush(1.12)
+    assert not burst.holding and typed == ["a"] and burst.release_at is None
 
 
 @given(st.lists(st.tuples(st.text("abcXYZ019-", min_size=1, max_size=12), st.booleans()), min_size=1, max_size=8))
@@ -242,6 +244,40 @@ def test_the_wedge_loses_no_key(pieces):
     scanned, typed = wedge_run(keys)
     assert scanned == expected_scans
     assert typed == "".join(text for text, is_scan in pieces if not (is_scan and len(text) >= 4))
+
+
+@pytest.mark.parametrize("after", [1, 6, 15])  # where in the code the stall falls
+@pytest.mark.parametrize("stall", [0.04, 0.06, 0.1])
+def test_a_scan_stalled_once_stays_whole(stall, after):
+    code = "SB20261202000123"
+    keys = burst(code[:after]) + burst(code[after:] + "\r", start=(after - 1) * 0.004 + stall)
+    assert wedge_run(keys) == ([code], "")
+
+
+def test_a_scan_whose_keys_come_bunched_after_stalls_stays_whole():
+    # the event loop was busy twice: the keys held up meanwhile arrive together
+    code = "SB20261123000042"
+    times = [0.0, 0.004, 0.008, 0.07, 0.07, 0.07, 0.07, 0.074, 0.078, 0.082, 0.15, 0.15, 0.15, 0.15,
+             0.15, 0.154, 0.158]
+    assert wedge_run(list(zip(code + "\r", times))) == ([code], "")
+
+
+@pytest.mark.parametrize("gap", [0.06, 0.1, 0.15, 0.3])
+def test_typing_at_a_person_s_pace_stays_typing(gap):
+    keys = [(c, i * gap) for i, c in enumerate("SB20261123000042\r")]
+    assert wedge_run(keys) == ([], "SB20261123000042\n")
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\n\r", "\r\r"])
+def test_a_scan_s_two_line_end_keys_end_one_code_and_press_nothing(ending):
+    keys = burst("SB2026000123" + ending)
+    assert wedge_run(keys) == (["SB2026000123"], "")
+    later = keys + [("\r", keys[-1][1] + 0.5)]  # a person's Enter later is theirs
+    assert wedge_run(later) == (["SB2026000123"], "\n")
+
+
+def test_gs_inside_a_wedge_burst_is_part_of_the_code():
+    assert wedge_run(burst("0109501101530003\x1d10ABC\r")) == (["0109501101530003\x1d10ABC"], "")
 
 
 def test_wedge_device_emits_scanned_and_reports_unknown_health_as_warning():
