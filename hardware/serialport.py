@@ -3,11 +3,15 @@
 A ``serial:///dev/ttyUSB0`` or ``socket://HOST:PORT`` (a serial-over-TCP bridge, or
 an emulator's TCP port) URL becomes a pyserial port that is opened on first use and
 dropped when it fails, so the next use reopens it: a USB-serial device that was
-unplugged comes back at the same path. The emulator side is hardware.links.
+unplugged comes back at the same path. A port is opened exclusively (locked, pyserial's
+exclusive=True): two programs reading one line would each get part of every answer. A
+port another program has locked, or opened in exclusive mode, is reported as in use; one
+opened without either cannot be told apart. The emulator side is hardware.links.
 """
 
 from __future__ import annotations
 
+import errno
 import termios
 from typing import Any
 
@@ -18,6 +22,9 @@ from hardware.urls import DeviceUrl, UnsupportedUrl
 
 # what pyserial lets through when a port vanishes: termios.error is not an OSError
 PORT_ERRORS = (serial.SerialException, OSError, termios.error)
+# a port another program holds: locked by it (flock, pyserial's exclusive=True: EWOULDBLOCK)
+# or opened by it in exclusive mode (TIOCEXCL: EBUSY)
+BUSY = (errno.EWOULDBLOCK, errno.EBUSY)
 
 
 def port_address(url: DeviceUrl) -> str:
@@ -47,9 +54,15 @@ class SerialDevice(Device):
     def _port_or_raise(self) -> serial.SerialBase:
         if self._port is None:
             try:
+                # exclusive: pyserial locks the port (flock) on POSIX; socket:// ignores it
                 self._port = serial.serial_for_url(self.port_url, baudrate=self.baudrate,
-                                                   timeout=self._timeout, write_timeout=self._write_timeout)
-            except (serial.SerialException, OSError, ValueError):
+                                                   timeout=self._timeout, write_timeout=self._write_timeout,
+                                                   exclusive=True)
+            except (serial.SerialException, OSError, ValueError) as e:
+                if getattr(e, "errno", None) in BUSY:
+                    raise self.offline_error(f"the {self.noun} at {self.port_url} is in use by another "
+                                             "program: close that program (or the other kiosk) and "
+                                             "try again") from None
                 raise self.offline_error(f"no {self.noun} at {self.port_url}: check its cable "
                                          "and power") from None
         return self._port

@@ -25,7 +25,7 @@ from hardware.idcard.identity import (CardType, Gender, Identity, PHOTO_SIZE, TE
 from hardware.links import LinkEmulator, make_link
 
 SEED_CARDS = DEMO_SEED / "idcards.json"
-FAULTS = ("none", "nocard", "slow", "checksum", "garbage", "sw3", "removed-midread")
+FAULTS = ("none", "nocard", "slow", "checksum", "garbage", "sw3", "removed-midread", "cut")
 # line noise: a lone partial preamble and a false start whose length is impossible
 NOISE = b"\x00\xff\xaa\xaa\x13\xaa\xaa\xaa\x96\x69\xff\xff\x42"
 SAM_ID = (5).to_bytes(2, "little") + (1).to_bytes(2, "little") + (20261123).to_bytes(4, "little") \
@@ -41,6 +41,7 @@ HELP = """commands:
   fault garbage              line noise before every answer
   fault sw3 HH               every answer carries status HH (hex, e.g. 41)
   fault removed-midread      the card is pulled halfway through sending a read
+  fault cut                  every answer breaks off halfway and is sent again whole
   fault gone | gone          the reader vanishes (port closed)
   back                       the reader returns
   status                     what the emulator is doing
@@ -56,6 +57,7 @@ class EmulatedCard:
     key: str
     identity: Identity
     fingerprint: bool = False
+    type_flag: str = ""  # sent instead of the card type's flag (a card no reader should accept)
 
     @property
     def photo(self) -> bytes:
@@ -65,6 +67,8 @@ class EmulatedCard:
 
     def read_answer(self, with_fingerprint: bool) -> bytes:
         text, photo = encode_text(self.identity), self.photo
+        if self.type_flag:
+            text = text[:248] + self.type_flag.encode("utf-16-le") + text[250:]
         sizes = [TEXT_SIZE, PHOTO_SIZE]
         fp = b""
         if with_fingerprint:
@@ -74,7 +78,8 @@ class EmulatedCard:
 
 
 def card_from_spec(spec: str) -> EmulatedCard:
-    """A card from JSON (the seed file's fields) or the short form NAME:IDNUMBER (mainland)."""
+    """A card from JSON (the seed file's fields; "fingerprint": true puts one on the card,
+    "type_flag": "Z" sends that card type flag instead) or the short form NAME:IDNUMBER (mainland)."""
     if spec.lstrip().startswith("{"):
         try:
             data = json.loads(spec)
@@ -103,8 +108,11 @@ def _card(data: dict) -> EmulatedCard:
         raise EmulatorCommandError("each card must be a JSON object")
     data = dict(data)
     fingerprint = bool(data.pop("fingerprint", False))
+    type_flag = str(data.pop("type_flag", ""))
+    if len(type_flag.encode("utf-16-le")) not in (0, 2):
+        raise EmulatorCommandError("type_flag must be one character (the card type flag, text bytes 248-249)")
     identity = from_dict(data)
-    return EmulatedCard(str(data.get("key") or identity.name), identity, fingerprint)
+    return EmulatedCard(str(data.get("key") or identity.name), identity, fingerprint, type_flag)
 
 
 def load_cards(path: str | Path = SEED_CARDS) -> dict[str, EmulatedCard]:
@@ -264,6 +272,8 @@ class IdCardEmulator(LinkEmulator):
             reply = reply[:-1] + bytes([reply[-1] ^ 0xFF])
         if fault == "garbage":
             reply = NOISE + reply
+        if fault == "cut":
+            reply = reply[:len(reply) // 2] + reply
         self.link.write(reply[:cut] if cut else reply, abort=lambda: not self._want_open)
 
     def _respond(self, request: frame.Frame) -> bytes:

@@ -132,9 +132,14 @@ class Frame:
 class Decoder:
     """Incremental decoder: feed it byte chunks as they arrive, take frames out.
 
-    Garbage before a preamble and impossible lengths are skipped. A frame with a
-    wrong checksum raises ChecksumError once; decoding resumes one byte after its
-    preamble, so a real frame hiding behind a false start is still found.
+    Garbage before a preamble and impossible lengths are skipped. A frame cut off by a
+    later preamble (an answer broken off and sent again, or given up for another) is
+    dropped and decoding goes on at that preamble, as soon as the frame there is complete,
+    or when the cut frame's claimed length is reached and its checksum fails. Any other
+    frame with a wrong checksum raises ChecksumError once; decoding resumes one byte after
+    its preamble, so a real frame hiding behind a false start is still found. (A cut frame
+    that the bytes after it happen to complete with a right checksum, 1 in 256, passes as
+    any damaged frame would: the checksum is one byte.)
     """
 
     def __init__(self) -> None:
@@ -170,20 +175,45 @@ class Decoder:
                 self._drop(len(self._buf) - keep)
                 return
             self._drop(start)
-            if len(self._buf) < 7:
+            length = self._length_at(0)
+            if length is None:
                 return
-            length = int.from_bytes(self._buf[5:7], "big")
             if not MIN_LEN <= length <= MAX_LEN:
                 self._drop(1)
                 continue
-            if len(self._buf) < 7 + length:
-                return
-            body = bytes(self._buf[5:7 + length])
+            end = 7 + length
+            if len(self._buf) < end:
+                cut = self._cut(end, complete=True)
+                if not cut:
+                    return  # wait for the rest
+                self._drop(cut)
+                continue
+            body = bytes(self._buf[5:end])
             if checksum(body[:-1]) != body[-1]:
-                self._drop(1)
+                cut = self._cut(end)
+                self._drop(cut or 1)
+                if cut:
+                    continue
                 raise ChecksumError()
-            del self._buf[:7 + length]
+            del self._buf[:end]
             yield Frame(body[2:-1])
+
+    def _length_at(self, at: int) -> int | None:
+        return int.from_bytes(self._buf[at + 5:at + 7], "big") if len(self._buf) >= at + 7 else None
+
+    def _cut(self, end: int, complete: bool = False) -> int:
+        """Where a later preamble starts inside the frame at 0 (which ends at `end`), or may
+        start (the bytes here end inside it); with `complete`, only one whose own frame is
+        all here. 0: none."""
+        at = self._buf.find(PREAMBLE[:1], 1, end)
+        while at > 0:
+            if PREAMBLE.startswith(self._buf[at:at + len(PREAMBLE)]):
+                length = self._length_at(at)
+                if not complete or (length is not None and MIN_LEN <= length <= MAX_LEN
+                                    and at + 7 + length <= len(self._buf)):
+                    return at
+            at = self._buf.find(PREAMBLE[:1], at + 1, end)
+        return 0
 
     def _drop(self, n: int) -> None:
         if n:

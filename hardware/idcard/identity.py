@@ -248,7 +248,10 @@ def parse_text(block: bytes, photo: bytes = b"") -> Identity:
     if len(block) != TEXT_SIZE:
         raise CardDataError(f"the card's text block has {len(block)} bytes, expected {TEXT_SIZE}")
     flag = block[248:250].decode("utf-16-le", "replace")
-    card_type = next((t for t in CardType if t.value == flag), CardType.MAINLAND)
+    card_type = next((t for t in CardType if t.value == flag), None)
+    if card_type is None:
+        raise CardDataError("this kind of card cannot be read here (its card type is unknown): use a "
+                            "resident ID card, residence permit or permanent residence card")
     raw: dict[str, str] = {}
     offset = 0
     for name, size in LAYOUTS[card_type]:
@@ -256,16 +259,19 @@ def parse_text(block: bytes, photo: bytes = b"") -> Identity:
         offset += size
         if name and name != "flag":
             try:
-                raw[name] = chunk.decode("utf-16-le").strip(" \x00")
+                raw[name] = chunk.decode("utf-16-le")
             except UnicodeDecodeError:
                 raise CardDataError(f"the card's {name.replace('_', ' ')} is not readable text") from None
+    # The 2023 card's English name runs on into its extension: joined before the padding is
+    # trimmed, so a space at the split (the 35th or 36th character) stays.
+    english = raw.pop("english_name", "") + raw.pop("english_name_ext", "")
+    raw = {name: text.strip(" \x00") for name, text in raw.items()}
     try:
         gender = Gender(raw.pop("gender"))
     except ValueError:
         raise CardDataError("the card's gender code is not 0, 1, 2 or 9") from None
-    english = raw.pop("english_name", "") + raw.pop("english_name_ext", "")
     return Identity(
-        card_type=card_type, gender=gender, english_name=english.strip(),
+        card_type=card_type, gender=gender, english_name=english.strip(" \x00"),
         birth_date=_date(raw.pop("birth_date"), "birth date"),
         valid_from=_date(raw.pop("valid_from"), "validity start"),
         valid_to=_date(raw.pop("valid_to"), "validity end", long_term_ok=True),

@@ -1,9 +1,10 @@
 """QR / barcode scanner: serial (line-terminated codes) or a USB keyboard wedge.
 
-Device URLs: ``serial:///dev/ttyACM0?baudrate=9600``, ``socket://host:port``,
-``hid:`` (keyboard wedge; ``hid:?gap_ms=30&min_length=4``) and ``sim:`` (the
-emulator in-process on a pty; ``sim:?codes=A,B`` sends those codes once the
-driver connects).
+Device URLs: ``serial:///dev/ttyACM0?baudrate=9600``, ``socket://host:port`` (both
+take ``quiet_ms=100``: the gap that ends a code sent without CR/LF), ``hid:`` (keyboard
+wedge; ``hid:?gap_ms=30&stall_ms=80&min_length=4``, see hardware.scanner.wedge) and
+``sim:`` (the emulator in-process on a pty; ``sim:?codes=A,B`` sends those codes once
+the driver connects).
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ def from_url(url: str) -> Device:
 def _line(url: DeviceUrl) -> SerialScanner:
     address = port_address(url)
     baudrate = url.number("baudrate", 9600, whole=True) if url.scheme == "serial" else 9600
-    return SerialScanner(url.text, address, baudrate)
+    return SerialScanner(url.text, address, baudrate, quiet=url.number("quiet_ms", 100) / 1000)
 
 
 def _wedge(url: DeviceUrl) -> WedgeScanner:
-    return WedgeScanner(url.text, url.number("gap_ms", 30) / 1000, url.number("min_length", 4, whole=True))
+    return WedgeScanner(url.text, url.number("gap_ms", 30) / 1000, url.number("min_length", 4, whole=True),
+                        url.number("stall_ms", 80) / 1000)
 
 
 def _sim(url: DeviceUrl) -> SerialScanner:

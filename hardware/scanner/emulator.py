@@ -13,7 +13,7 @@ import threading
 
 from hardware.links import LinkEmulator, make_link
 
-SUFFIXES = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n"}
+SUFFIXES = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n", "none": b""}  # none: ends on a quiet line
 
 
 class ScannerEmulator(LinkEmulator):

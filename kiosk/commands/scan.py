@@ -35,8 +35,9 @@ def mask_codes(code: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from hardware import open_device
-    from hardware.model import DeviceError, Health
+    from hardware.model import DeviceError
     from kiosk import config
+    from kiosk.devices import PROBLEMS
 
     if args.count < 1 or args.timeout <= 0:
         raise ScanFailed("--count must be at least 1 and --timeout a positive number of seconds")
@@ -68,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
                 elif event.kind == "scan_error":
                     print(f"skipped: {event.data}", file=sys.stderr, flush=True)
                 elif event.kind == "status":
-                    problem = "" if event.data.health is Health.OK else event.data.reason
+                    # a warning ("no scan seen yet") is what waiting here tests, not a fault
+                    problem = event.data.reason if event.data.health in PROBLEMS else ""
     finally:
         scanner.close()
     if got < args.count:

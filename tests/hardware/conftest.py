@@ -40,6 +40,42 @@ def scanner_emulator(request):
     emulator.stop()
 
 
+# --- serial lines (ID card reader, scanner) ----------------------------------------
+
+HOLD_PORT = """
+import sys, serial
+try:
+    port = serial.Serial(sys.argv[1], exclusive=True)
+except serial.SerialException:
+    print("could not lock", flush=True)
+    sys.exit(1)
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.fixture
+def serial_port_holder():
+    """`with serial_port_holder(path):` another program holds that serial port open and locked
+    (pyserial's exclusive=True, as another kiosk or a serial console would) until the block ends."""
+    import contextlib
+    import subprocess
+    import sys
+
+    @contextlib.contextmanager
+    def hold(path):
+        proc = subprocess.Popen([sys.executable, "-c", HOLD_PORT, path], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            answer = proc.stdout.readline().strip()
+            assert answer == "held", answer
+            yield proc
+        finally:
+            proc.stdin.close()
+            proc.wait(timeout=10)
+    return hold
+
+
 # --- receipt printer ------------------------------------------------------------
 
 @pytest.fixture(params=["tcp", "pty"])

@@ -133,6 +133,52 @@ def test_every_status_error_is_typed_with_its_plain_message(idcard_emulator, idc
     assert status.health is Health.ERROR and frame.SW3_MESSAGES[sw3] in status.reason
 
 
+@pytest.mark.parametrize("key", ["mainland", "elderly", "permit", "foreigner-old", "foreigner-2023"])
+def test_an_answer_broken_off_and_sent_again_is_read(idcard_emulator, idcard_reader, key):
+    idcard_emulator.set_fault("cut")  # every answer: half of it, then all of it
+    card = idcard_emulator.place(key)
+    assert idcard_reader.read_card(timeout=2) == card.identity
+    assert idcard_reader.check_health().health is Health.OK
+
+
+def test_a_card_of_an_unknown_type_is_refused_in_plain_words(idcard_emulator, idcard_reader):
+    import json
+    from hardware.idcard.emulator import SEED_CARDS, card_from_spec
+    seed = next(c for c in json.loads(SEED_CARDS.read_text(encoding="utf-8")) if c["key"] == "mainland")
+    card = card_from_spec(json.dumps(seed | {"key": "odd", "type_flag": "Z"}))  # as `--card` takes it
+    idcard_emulator.place(card)
+    with pytest.raises(IdCardError) as info:
+        idcard_reader.read_card(timeout=2)
+    assert str(info.value).startswith("this kind of card cannot be read here")
+    assert "张晓明" not in str(info.value) and "4301" not in str(info.value)
+    events = events_of(idcard_reader)
+    idcard_emulator.remove()
+    idcard_emulator.place(card)
+    idcard_reader.enable()
+    assert "cannot be read here" in next_event(events, "read_error").data
+    assert idcard_reader.counters["reads"] == 0
+
+
+def test_a_port_another_program_holds_is_reported_in_use(serial_port_holder):
+    from hardware.idcard.emulator import IdCardEmulator
+    emulator = IdCardEmulator(transport="pty").start()
+    reader = from_url(emulator.url)
+    try:
+        with serial_port_holder(emulator.link.driver_address):
+            status = reader.check_health()
+            assert status.health is Health.OFFLINE
+            path = emulator.link.driver_address
+            assert f"the ID card reader at {path} is in use by another program" in status.reason
+            emulator.place("mainland")
+            with pytest.raises(ReaderOffline, match="in use by another program"):
+                reader.read_card(timeout=1)
+        assert reader.check_health().health is Health.OK  # the other program let go
+        assert reader.read_card(timeout=2).name == "张晓明"
+    finally:
+        reader.close()
+        emulator.stop()
+
+
 def test_status_80_means_no_card(idcard_emulator, idcard_reader):
     idcard_emulator.place("mainland")
     idcard_emulator.set_fault("sw3", frame.NO_CARD)

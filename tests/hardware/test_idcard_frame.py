@@ -1,7 +1,7 @@
 """The SAM_V frame codec against the reference bytes, and the decoder under arbitrary input."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from hardware.idcard import frame
 from hardware.idcard.frame import ChecksumError, Decoder, FrameError, StatusError
@@ -78,6 +78,41 @@ def test_a_false_start_with_a_bad_checksum_is_reported_and_the_real_frame_still_
     frames, errors = decode_all([bytes(broken) + b"\x01\x02" + real])
     assert frames == [real[7:-1]]
     assert len(errors) == 1 and "checksum" in str(errors[0])
+
+
+@pytest.mark.parametrize("first, then", [
+    (frame.answer(frame.OK, bytes(1288)), frame.answer(frame.OK, bytes(1288))),  # a read, started again
+    (frame.answer(frame.OK, bytes(1288)), frame.answer(0x41)),                   # ... or given up
+    (frame.answer(frame.FIND_OK, bytes(4)), frame.answer(frame.FIND_OK, bytes(4))),
+])
+@pytest.mark.parametrize("chunk", [1, 64, 100_000])
+def test_after_a_cut_frame_the_intact_one_that_follows_is_read(first, then, chunk):
+    stream = first[:len(first) // 2] + then
+    frames, errors = decode_all(stream[i:i + chunk] for i in range(0, len(stream), chunk))
+    assert frames == [then[7:-1]] and errors == []
+
+
+def completed_by_chance(stream, at):
+    """Do the bytes after the cut frame at `at` complete it with a right checksum? (1 in 256:
+    a one-byte checksum cannot tell, and it passes as any damaged frame that does would.)"""
+    length = int.from_bytes(stream[at + 5:at + 7], "big")
+    body = stream[at + 5:at + 7 + length]
+    return (len(stream) >= at + 7 and frame.MIN_LEN <= length <= frame.MAX_LEN
+            and len(body) == 2 + length and frame.checksum(body[:-1]) == body[-1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(payloads, st.integers(min_value=1)), min_size=1, max_size=4),
+       st.lists(st.integers(min_value=0), max_size=12))
+def test_frames_cut_off_anywhere_never_hide_the_next_whole_frame(parts, cuts):
+    # each frame is preceded by a copy of itself cut off after its preamble
+    stream, cut_at = b"", []
+    for p, keep in parts:
+        cut_at.append(len(stream))
+        stream += frame.build(p)[:5 + keep % (len(p) + 3)] + frame.build(p)
+    assume(not any(completed_by_chance(stream, at) for at in cut_at))
+    frames, errors = decode_all(split(stream, cuts))
+    assert frames == [p for p, _ in parts] and errors == []
 
 
 def test_impossible_lengths_are_skipped_as_garbage():

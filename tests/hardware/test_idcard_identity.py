@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from hardware.idcard.emulator import SEED_CARDS
+from hardware.idcard.frame import IdCardError
 from hardware.idcard.identity import (NATIONS, CardDataError, CardType, Gender, PhotoUnavailable,
                                       check_character, encode_text, from_dict, is_valid_id_number,
                                       parse_text, register_photo_decoder, unregister_photo_decoder)
@@ -58,15 +59,41 @@ def test_a_mainland_block_written_by_hand_parses():
     assert identity.photo_wlt() == b"\x01" * 1024
 
 
+def foreigner_2023_block(english_name, english_name_ext, flag="Y"):
+    return (field("玛丽亚", 30) + field("2", 2) + field("01", 4) + field("19880615", 16)
+            + field(english_name, 70) + field("934072198806150025", 36)
+            + field("", 30) + field("20240201", 16) + field("20340201", 16) + field(english_name_ext, 22)
+            + field("ESP", 6) + field(flag, 2) + field("", 6))
+
+
 def test_a_foreigner_2023_block_written_by_hand_parses():
-    block = (field("玛丽亚", 30) + field("2", 2) + field("01", 4) + field("19880615", 16)
-             + field("GARCIA LOPEZ, MARIA DEL CARMEN FER", 70) + field("934072198806150025", 36)
-             + field("", 30) + field("20240201", 16) + field("20340201", 16) + field("NANDA", 22)
-             + field("ESP", 6) + field("Y", 2) + field("", 6))
-    identity = parse_text(block)
+    # the English name fills its 35 characters and runs on into the extension, mid-word
+    identity = parse_text(foreigner_2023_block("GARCIA LOPEZ, MARIA DEL CARMEN FERN", "ANDA"))
     assert identity.card_type is CardType.FOREIGNER_2023
     assert identity.english_name == "GARCIA LOPEZ, MARIA DEL CARMEN FERNANDA"
     assert (identity.nationality, identity.renewal_count, identity.id_number) == ("ESP", 1, "934072198806150025")
+
+
+@pytest.mark.parametrize("first, ext, name", [
+    ("PAPADOPOULOS KONSTANTINIDI, DIMITRI", " NIKOLAOS", "PAPADOPOULOS KONSTANTINIDI, DIMITRI NIKOLAOS"),
+    ("PAPADOPOULOS KONSTANTINOU, DIMITRI ", "NIKOLAOS", "PAPADOPOULOS KONSTANTINOU, DIMITRI NIKOLAOS"),
+    ("DIMITRI NIKOLAOS", "", "DIMITRI NIKOLAOS"),  # short: all in the first part, padded
+])
+def test_a_2023_card_s_english_name_keeps_the_space_at_its_split(first, ext, name):
+    assert len(first) <= 35 and (not ext or len(first) == 35)
+    assert parse_text(foreigner_2023_block(first, ext)).english_name == name
+    identity = from_dict(SEEDS["foreigner-2023"] | {"english_name": name})
+    assert parse_text(encode_text(identity)).english_name == name
+
+
+@pytest.mark.parametrize("flag", ["Z", "j", "0", "\x00"])
+def test_an_unknown_card_type_flag_is_refused(flag):
+    block = encode_text(from_dict(SEEDS["mainland"]))
+    block = block[:248] + flag.encode("utf-16-le") + block[250:]
+    with pytest.raises(IdCardError, match="this kind of card cannot be read here"):
+        parse_text(block)
+    with pytest.raises(IdCardError, match="card type is unknown"):
+        parse_text(foreigner_2023_block("MARIA", "", flag))
 
 
 @pytest.mark.parametrize("key", list(SEEDS))

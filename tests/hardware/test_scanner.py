@@ -81,14 +81,97 @@ def test_bad_lines_are_typed_errors_and_lose_nothing_after_them(scanner_emulator
 
 def test_the_scanner_going_away_and_coming_back(scanner_emulator, scanner):
     device, events = scanner
+    scanner_emulator.send("BEFORE")
+    assert take(events) == [("scanned", "BEFORE")] and device.status.health is Health.OK
     scanner_emulator.gone()
     assert wait_for(lambda: device.status.health is Health.OFFLINE)
     assert "waiting for it to return" in device.status.reason or "check its cable" in device.status.reason
     scanner_emulator.back()
-    assert wait_for(lambda: device.status.health is Health.OK)
+    # the port is back, the scanner not yet heard from again: unknown, so a warning
+    assert wait_for(lambda: device.status.health is Health.WARNING)
+    assert "no scan seen yet" in device.status.reason
     time.sleep(0.1)
     scanner_emulator.send("AFTER-REPLUG")
     assert take(events) == [("scanned", "AFTER-REPLUG")]
+    assert device.status.health is Health.OK
+
+
+@pytest.mark.parametrize("transport", ["pty", "tcp"])
+def test_a_code_without_a_suffix_ends_when_the_line_goes_quiet(transport):
+    from hardware.scanner.emulator import ScannerEmulator
+    emulator = ScannerEmulator(transport=transport, baudrate=115200, suffix="none").start()
+    device = SerialScanner(emulator.url, emulator.link.driver_address, baudrate=115200)
+    events = collect(device)
+    try:
+        device.enable()
+        time.sleep(0.1)
+        emulator.send("AAAA1111")
+        time.sleep(0.5)  # the next scan, a moment later
+        emulator.send("BBBB2222")
+        assert take(events, n=2) == [("scanned", "AAAA1111"), ("scanned", "BBBB2222")]
+        emulator.send_raw(b"CCCC")  # a pause far shorter than the quiet gap does not end a code
+        time.sleep(0.01)
+        emulator.send_raw(b"3333\r")
+        time.sleep(0.3)
+        emulator.send_raw(b"\r")  # a CR after a quiet gap ended the code is an empty line, skipped
+        emulator.send_raw(b"DDDD4444\r")
+        assert take(events, n=2) == [("scanned", "CCCC3333"), ("scanned", "DDDD4444")]
+    finally:
+        device.close()
+        emulator.stop()
+
+
+def test_gs1_codes_keep_their_separators(scanner_emulator, scanner):
+    device, events = scanner
+    gs1 = "0109501101530003\x1d10ABC123\x1d17260101"
+    scanner_emulator.send_raw(gs1.encode() + b"\r")
+    scanner_emulator.send_raw(b"\x1d0109501101530003\r")  # FNC1 in first position, sent as GS
+    assert take(events, n=2) == [("scanned", gs1), ("scanned", "\x1d0109501101530003")]
+    assert device.counters["errors"] == 0
+
+
+def test_a_port_with_nothing_on_it_is_a_warning_until_a_scan_arrives():
+    import os
+    master, slave = os.openpty()  # a serial port, and nothing on its other end yet
+    path = os.ttyname(slave)
+    device = from_url("serial://" + path)
+    events = collect(device)
+    try:
+        status = device.check_health()
+        assert status.health is Health.WARNING and "no scan seen yet" in status.reason
+        device.enable()
+        time.sleep(0.3)
+        assert device.status.health is Health.WARNING
+        os.write(master, b"HELLO-1\r")  # something is there after all: it scanned
+        assert take(events) == [("scanned", "HELLO-1")]
+        assert device.status.health is Health.OK and device.check_health().health is Health.OK
+    finally:
+        device.close()
+        os.close(master)
+        os.close(slave)
+
+
+def test_a_port_another_program_holds_is_reported_in_use(serial_port_holder):
+    import os
+    master, slave = os.openpty()
+    path = os.ttyname(slave)
+    device = from_url("serial://" + path)
+    try:
+        with serial_port_holder(path):
+            status = device.check_health()
+            assert status.health is Health.OFFLINE
+            assert f"the scanner at {path} is in use by another program" in status.reason
+            with pytest.raises(ScanError, match="in use by another program"):
+                device.open()
+        assert device.check_health().health is Health.WARNING  # free again: no scan seen yet
+        device.open()  # and held by this program now, which another one cannot take
+        with pytest.raises(AssertionError, match="could not lock"):
+            with serial_port_holder(path):
+                pass
+    finally:
+        device.close()
+        os.close(master)
+        os.close(slave)
 
 
 def test_health_of_a_missing_scanner_is_offline():
@@ -136,13 +219,15 @@ def test_a_short_burst_is_typing_and_typing_then_a_scan_are_told_apart():
 
 
 def test_holding_says_keys_wait_for_a_flush_that_comes_late_enough():
+    # a lone key is held back no longer than a scanner's pace and one stall: 30 + 80 ms
     typed = []
     burst = KeyBurst(lambda code: None, typed.append)
     burst.feed("a", 1.0)
-    burst.flush(1.01)  # too early: a burst may still be under way
+    assert burst.release_at == pytest.approx(1.11)
+    burst.flush(1.1)  # too early: a burst may still be under way
     assert burst.holding and typed == []
-    burst.flush(1.05)
-    assert not burst.holding and typed == ["a"]
+    burst.flush(1.12)
+    assert not burst.holding and typed == ["a"] and burst.release_at is None
 
 
 @given(st.lists(st.tuples(st.text("abcXYZ019-", min_size=1, max_size=12), st.booleans()), min_size=1, max_size=8))
@@ -159,6 +244,40 @@ def test_the_wedge_loses_no_key(pieces):
     scanned, typed = wedge_run(keys)
     assert scanned == expected_scans
     assert typed == "".join(text for text, is_scan in pieces if not (is_scan and len(text) >= 4))
+
+
+@pytest.mark.parametrize("after", [1, 6, 15])  # where in the code the stall falls
+@pytest.mark.parametrize("stall", [0.04, 0.06, 0.1])
+def test_a_scan_stalled_once_stays_whole(stall, after):
+    code = "SB20261202000123"
+    keys = burst(code[:after]) + burst(code[after:] + "\r", start=(after - 1) * 0.004 + stall)
+    assert wedge_run(keys) == ([code], "")
+
+
+def test_a_scan_whose_keys_come_bunched_after_stalls_stays_whole():
+    # the event loop was busy twice: the keys held up meanwhile arrive together
+    code = "SB20261123000042"
+    times = [0.0, 0.004, 0.008, 0.07, 0.07, 0.07, 0.07, 0.074, 0.078, 0.082, 0.15, 0.15, 0.15, 0.15,
+             0.15, 0.154, 0.158]
+    assert wedge_run(list(zip(code + "\r", times))) == ([code], "")
+
+
+@pytest.mark.parametrize("gap", [0.06, 0.1, 0.15, 0.3])
+def test_typing_at_a_person_s_pace_stays_typing(gap):
+    keys = [(c, i * gap) for i, c in enumerate("SB20261123000042\r")]
+    assert wedge_run(keys) == ([], "SB20261123000042\n")
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\n\r", "\r\r"])
+def test_a_scan_s_two_line_end_keys_end_one_code_and_press_nothing(ending):
+    keys = burst("SB2026000123" + ending)
+    assert wedge_run(keys) == (["SB2026000123"], "")
+    later = keys + [("\r", keys[-1][1] + 0.5)]  # a person's Enter later is theirs
+    assert wedge_run(later) == (["SB2026000123"], "\n")
+
+
+def test_gs_inside_a_wedge_burst_is_part_of_the_code():
+    assert wedge_run(burst("0109501101530003\x1d10ABC\r")) == (["0109501101530003\x1d10ABC"], "")
 
 
 def test_wedge_device_emits_scanned_and_reports_unknown_health_as_warning():
@@ -193,6 +312,22 @@ def test_kiosk_scan_times_out_with_one_plain_line(capsys):
 def test_kiosk_scan_with_a_missing_scanner(capsys):
     code = main(["scan", "--device", "socket://127.0.0.1:9", "--timeout", "0.5"])
     assert code == 5 and "no scanner at socket://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_kiosk_scan_on_a_silent_port_and_on_a_port_in_use(capsys, serial_port_holder):
+    import os
+    master, slave = os.openpty()
+    path = os.ttyname(slave)
+    try:
+        assert main(["scan", "--device", "serial://" + path, "--timeout", "0.5"]) == 5
+        assert capsys.readouterr().err.strip().endswith(
+            "kiosk scan: 0 of 1 code(s) scanned within 0.5 s: scan again, or check the scanner")
+        with serial_port_holder(path):
+            assert main(["scan", "--device", "serial://" + path, "--timeout", "0.5"]) == 5
+        assert f"the scanner at {path} is in use by another program" in capsys.readouterr().err
+    finally:
+        os.close(master)
+        os.close(slave)
 
 
 def test_kiosk_scan_with_sim_codes(capsys):
