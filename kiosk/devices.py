@@ -12,10 +12,12 @@ Kivy's Clock).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -96,6 +98,7 @@ class DeviceHub:
         self._slots = {kind: _Slot(kind, url) for kind, url in urls.items()}
         self._opened: dict[str, Future] = {}
         self._closed = False
+        _OPEN_HUBS.add(self)
 
     @classmethod
     def from_settings(cls, settings, **options: Any) -> DeviceHub:
@@ -284,3 +287,16 @@ class DeviceHub:
             # the event may carry personal data (an identity): log the type only
             log.error("device event listener failed on a %s %s event (%s)", slot.kind, event.kind,
                       type(e).__name__)
+
+
+# The device threads are daemons (a hung device must not keep the process alive), but a
+# daemon thread that comes back from a native driver (OpenCV, pyscard) while Python
+# finalises is ended by a forced unwind through C++ frames, which aborts the process. So
+# before Python finalises, every hub still open closes its devices and waits for their threads.
+_OPEN_HUBS: weakref.WeakSet[DeviceHub] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_hubs_at_exit() -> None:
+    for hub in list(_OPEN_HUBS):
+        hub.close(timeout=5.0)

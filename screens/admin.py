@@ -69,9 +69,15 @@ class AdminGesture:
         self.restart_app = lambda: _leave_process(RESTART_EXIT)
         self.exit_to_desktop = lambda: _leave_process(DESKTOP_EXIT)
         core.recent_logs()  # start keeping log records for the logs screen
-        app_.bind(on_stop=lambda *_: core.flush_audit_logs())  # restart and exit leave by os._exit
+        app_.bind(on_stop=self._flush_audit)  # restart and exit leave by os._exit
         Window.bind(on_touch_down=self._touch)
         Clock.schedule_interval(self._tick, 0.5)
+
+    @staticmethod
+    def _flush_audit(*_args) -> None:
+        # returns None on purpose: a handler that returns True ends the dispatch, and the
+        # app's own on_stop (which closes the devices and the outbox) would never run
+        core.flush_audit_logs()
 
     # the gesture -----------------------------------------------------------------
     def in_corner(self, x: float, y: float) -> bool:

@@ -21,9 +21,11 @@ frames and previews are dropped when the stream closes, and never logged.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,6 +158,7 @@ class DocumentCamera(Device):
         self.frame_size: tuple[int, int] | None = None
         self._changed = threading.Condition()
         self._wake = threading.Event()  # the grab thread is wanted (it may be idle)
+        _LIVE.add(self)
         self._stream_until = self._preview_until = 0.0
         self._frame: np.ndarray | None = None
         self._frame_id = 0
@@ -433,3 +436,17 @@ class DocumentCamera(Device):
         self._absent_when_idle = present is False
         self._wake.wait(1.0)
         self._wake.clear()
+
+
+# A daemon thread that comes back from OpenCV while Python finalises is ended by a forced
+# unwind through OpenCV's C++ frames, and that calls std::terminate: the process aborts
+# (exit status 134) after everything else went well. So before Python finalises, every
+# camera's grab thread is stopped and waited for (atexit runs before daemon threads are ended).
+_LIVE: weakref.WeakSet[DocumentCamera] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_grabbing_at_exit() -> None:
+    for camera in list(_LIVE):
+        camera._wake.set()
+        camera._stop_watcher(timeout=camera.frame_timeout + 2)
