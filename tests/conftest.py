@@ -19,3 +19,16 @@ def write_config(tmp_path):
         return path
     return write
 
+
+
+# pcscd has one socket per machine and vsmartcard-vpcd one virtual slot: under pytest-xdist
+# every test that may reach them runs on the same worker, one after another (--dist loadgroup).
+ONE_CARD_SLOT = ("tests/devices/", "tests/hardware/test_card_cli.py", "tests/hardware/test_card_driver.py",
+                 "tests/gui/test_identify.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.path.relative_to(config.rootpath).as_posix()
+        if path.startswith(ONE_CARD_SLOT):
+            item.add_marker(pytest.mark.xdist_group("pcsc"))
