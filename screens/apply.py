@@ -214,6 +214,10 @@ class ApplyDoneScreen(SubmittedScreen):
                                       lang=app().lang)
         self.ids.receipt.print(receipt)
 
+    def rating_proof(self) -> dict:
+        identity = current_identity()
+        return {"id_number": identity.id_number} if identity else {}
+
 
 def screenshot_setup(kiosk_app, arg: str):
     """"": the start; "item": the list (seed catalogue); "form" / "review" / "done" / "offline":

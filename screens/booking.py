@@ -219,6 +219,7 @@ class BookingConfirmScreen(FlowScreen):
         data = flow_data("booking")
         payload = {"slot_id": data["slot"]["slot_id"], "item_code": data["item"]["code"],
                    "name": who[0], "id_number": who[1], "phone": who[2]}
+        data["proof"] = {"id_number": who[1]}  # for rating the booking (hall/api/ratings.py)
         self.busy = True
         self.ids.problem.text = ""
         app().background(book, payload, data["outlet"]["id"], data["date"], done=self._answered,
@@ -282,7 +283,8 @@ class BookingDoneScreen(FlowScreen):
 
     def rate(self) -> None:
         booked = flow_data("booking")["booked"]
-        app().session.data["rating_subject"] = {"kind": "booking", "ref": booked["booking_number"]}
+        app().session.data["rating_subject"] = {"kind": "booking", "ref": booked["booking_number"],
+                                                "proof": dict(flow_data("booking").get("proof", {}))}
         app().show("rating")
 
     def on_wiped(self) -> None:

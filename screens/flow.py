@@ -183,8 +183,14 @@ class SubmittedScreen(FlowScreen):
     subject_kind = ""  # what the hall rates: "application", "request"
 
     def rate(self) -> None:
-        app().session.data["rating_subject"] = {"kind": self.subject_kind, "ref": self.number}
+        app().session.data["rating_subject"] = {"kind": self.subject_kind, "ref": self.number,
+                                                "proof": self.rating_proof()}
         app().show("rating")
+
+    def rating_proof(self) -> dict:
+        """What the resident gave in this session that shows the hall it is theirs
+        (hall/api/ratings.py): {"id_number": ...} or {"phone": ...}."""
+        return {}
 
     def on_wiped(self) -> None:
         super().on_wiped()

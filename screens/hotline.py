@@ -132,6 +132,9 @@ class HotlineDoneScreen(SubmittedScreen):
         receipt = request_ticket(result if ticket else self.number, data.get("type", ""), app().lang)
         self.ids.receipt.print(receipt)
 
+    def rating_proof(self) -> dict:
+        return {"phone": flow_data("hotline").get("phone", "")}
+
 
 SCREENS = {"hotline": HotlineTypeScreen, "hotline.form": HotlineFormScreen,
            "hotline.review": HotlineReviewScreen, "hotline.done": HotlineDoneScreen}

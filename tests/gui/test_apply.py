@@ -189,7 +189,13 @@ def test_apply_with_the_id_card_end_to_end(ui, hall):
         assert_readable(ui)
         press(ui, done.ids.rate)
         ui.wait(lambda: ui.screen.name == "rating", what="the rating prompt")
-        assert ui.app.session.data["rating_subject"] == {"kind": "application", "ref": number}
+        assert ui.app.session.data["rating_subject"] == {"kind": "application", "ref": number,
+                                                         "proof": {"id_number": ID_NUMBER}}
+        texts = " ".join(ui.texts())
+        assert f"身份证号: {ID_MASKED}" in texts and ID_NUMBER not in texts, "the proof, masked"
+        press(ui, find_button(ui, "5  非常满意"))
+        press(ui, ui.screen.ids.submit)
+        ui.wait(lambda: ui.screen.name == "rating.done", timeout=15, what="the hall took the rating with its proof")
     finally:
         reader.emulator.remove()
         detach_printer(ui, printer)

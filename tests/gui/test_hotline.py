@@ -78,7 +78,12 @@ def test_complaint_end_to_end_with_a_printed_ticket(ui, online, hall):
     assert_readable(ui)
     press(ui, ui.screen.ids.rate)
     ui.wait(lambda: ui.screen.name == "rating", what="the rating prompt")
-    assert ui.app.session.data["rating_subject"] == {"kind": "request", "ref": ticket}
+    assert ui.app.session.data["rating_subject"] == {"kind": "request", "ref": ticket, "proof": {"phone": PHONE}}
+    texts = " ".join(ui.texts())
+    assert "联系电话: 139****5678" in texts and PHONE not in texts, "the proof, masked"
+    press(ui, find_button(ui, "5  非常满意"))
+    press(ui, ui.screen.ids.submit)
+    ui.wait(lambda: ui.screen.name == "rating.done", timeout=15, what="the hall took the rating with its proof")
 
 
 def test_a_request_typed_on_the_on_screen_keyboard_alone(ui, online, hall):
