@@ -19,7 +19,7 @@ from kivy.uix.label import Label
 from kiosk.privacy import mask_phone
 from kiosk.receipts import application_receipt, progress_url
 from screens.flow import (CONTROL, TEXT_PROBLEM, FlowScreen, FormScreen, LiveSearch, ReviewScreen,
-                          SubmittedScreen, flow_data, phone_problem, review_line)
+                          SubmittedScreen, flow_data, phone_problem, review_line, show_done)
 from screens.identify import card_taken_away, current_identity, identify_then
 from screens.widgets import app
 
@@ -188,7 +188,7 @@ class ApplyReviewScreen(ReviewScreen):
 
     def submitted(self, ref: str, answer: dict) -> None:
         flow_data("apply")["result"] = {"ref": ref, "number": answer.get("number", "")}
-        app().show("apply.done")
+        show_done("apply.done")
 
 
 class ApplyDoneScreen(SubmittedScreen):

@@ -23,7 +23,7 @@ from kiosk.hall_client import HallError, HallRejected
 from kiosk.privacy import mask_id_number, mask_name
 from kiosk.receipts import booking_ticket
 from screens.flow import (FlowScreen, LiveSearch, flow_data, name_problem, phone_problem, review_line,
-                          submit_and_wait)
+                          show_done, submit_and_wait)
 from screens.identify import current_identity, id_number_problem, normalise_id
 from screens.widgets import app
 
@@ -236,7 +236,7 @@ class BookingConfirmScreen(FlowScreen):
         ref, row = result
         if row is not None and row.state == "sent":
             flow_data("booking")["booked"] = row.answer
-            app().show("booking.done")
+            show_done("booking.done")
         elif row is not None and row.state == "rejected":
             code = (row.answer or {}).get("code", "")
             self.ids.problem.text = app().t(REFUSALS.get(

@@ -22,7 +22,8 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.i18n import translate
 from kiosk.privacy import mask_id_number, mask_phone
-from screens.flow import CONTROL, TEXT_PROBLEM, FlowScreen, LiveSearch, phone_problem, submit_and_wait
+from screens.flow import (CONTROL, TEXT_PROBLEM, FlowScreen, LiveSearch, phone_problem, show_done,
+                          submit_and_wait)
 from screens.identify import current_identity, id_number_problem, identity_from_id_card, normalise_id
 from screens.widgets import KioskScreen, app
 
@@ -300,7 +301,7 @@ class RatingScreen(FlowScreen):
         done.detail = "" if row is not None and row.state == "sent" else \
             "It is saved on this terminal and will be sent automatically."
         done.apology = "We are sorry. Someone will look into it." if self.level <= LOW else ""
-        app().show("rating.done")
+        show_done("rating.done")
 
 
     def on_wiped(self) -> None:

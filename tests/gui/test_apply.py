@@ -196,6 +196,20 @@ def test_apply_with_the_id_card_end_to_end(ui, hall):
         press(ui, find_button(ui, "5  非常满意"))
         press(ui, ui.screen.ids.submit)
         ui.wait(lambda: ui.screen.name == "rating.done", timeout=15, what="the hall took the rating with its proof")
+        # 返回 after a finished submission goes home, never back to a live 提交; the same form
+        # sent again from its review is the same application on the hall
+        press(ui, find_button(ui, "返回"))
+        ui.wait(lambda: ui.screen.name == "home", what="home after the rating")
+        ui.app.show("apply.review")
+        ui.frames(2)
+        press(ui, ui.screen.ids.submit)
+        ui.wait(lambda: ui.screen.name == "apply.done", timeout=15, what="the number again")
+        assert ui.screen.number == number and hall.count("applications", number=number) == 1
+        with hall_client(hall) as client:
+            mine = client.post("/api/v1/applications/lookup", {"id_number": ID_NUMBER}).data["items"]
+        assert [a["number"] for a in mine] == [number]
+        press(ui, find_button(ui, "返回"))
+        ui.wait(lambda: ui.screen.name == "home", what="home from the done screen")
     finally:
         reader.emulator.remove()
         detach_printer(ui, printer)
