@@ -108,7 +108,7 @@ class GuidesScreen(KioskScreen):
     department = StringProperty("")
     theme = StringProperty("")
     status = StringProperty("")       # message id, or "" while results are shown
-    count = ObjectProperty(None)      # number of results shown, None before the first answer
+    count = ObjectProperty(None, allownone=True)  # number of results shown, None before the first answer
     filters = DictProperty({})
 
     def __init__(self, **kwargs):
@@ -120,6 +120,7 @@ class GuidesScreen(KioskScreen):
         self.ids.search.bind(text=self._typed)
         self.ids.dock.watch(self.ids.search, "pinyin", ["pinyin", "letters", "digits"])
         self.ids.dock.bind(keyboard=lambda _dock, keyboard: keyboard.bind(preedit=self._typed))
+        app().bind(on_catalog=self._catalog_landed)
 
     # typing: hardware keys go straight into the field; the on-screen keyboard's pinyin
     # letters (not yet turned into Chinese) are searched as initials while they are typed
@@ -147,6 +148,13 @@ class GuidesScreen(KioskScreen):
     def on_wiped(self) -> None:
         self.ids.search.text = ""
         self.ids.dock.hide()
+
+    def _catalog_landed(self, *_):
+        """A new catalogue (the first, on a terminal that started before its hall): redraw now
+        if shown, else when next shown."""
+        self.filters, self.count = {}, None
+        if self.manager is not None and self.manager.current == self.name:
+            self.on_enter()
 
     def _load_filters(self) -> None:
         if app().services is None:  # the app is still starting: try again shortly

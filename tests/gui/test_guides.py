@@ -238,6 +238,24 @@ def test_no_copy_and_no_hall_says_so(ui):
         ui.app.apply_settings(Settings())
 
 
+def test_the_list_fills_by_itself_when_the_hall_comes_up_after_the_terminal(ui, tmp_path):
+    """A first start: the terminal is up before its hall; the catalogue refresh is tried again
+    until the hall answers, and the list on screen redraws when the catalogue lands."""
+    late = HallProcess(tmp_path / "late-hall.sqlite3", log_path=tmp_path / "late-hall.log")
+    ui.app.apply_settings(hall_settings(late.url))
+    try:
+        ui.app.show("home")
+        ui.app.open_service("guides")
+        ui.wait(lambda: ui.screen.settled, timeout=15, what="an answer")
+        assert rows(ui) == [] and "本机暂无办事指南，请到服务窗口咨询。" in ui.texts()
+        late.start()
+        ui.wait(lambda: len(rows(ui)) == len(SEED), timeout=40, what="the list, without a tap")
+        assert ui.screen.status == "" and len(ui.screen.ids.departments.children) > 1, "the filters too"
+    finally:
+        ui.app.apply_settings(Settings())
+        late.stop()
+
+
 def test_english_and_elderly_mode(guides):
     ui = guides
     ui.tap(ui.screen.ids.bar.ids.language)
