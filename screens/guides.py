@@ -113,6 +113,7 @@ class GuidesScreen(KioskScreen):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self._searching = False  # a query is typed
         self.search = LiveSearch(lambda *key: find_items(app().services.catalog, *key),
                                  self._show, self._failed)
         self.bind(audience=self._refilter, department=self._refilter, theme=self._refilter)
@@ -197,7 +198,12 @@ class GuidesScreen(KioskScreen):
                 chip.selected = getattr(self, chip.group) == chip.value
         self.refresh()
 
-    def on_query(self, *_):
+    def on_query(self, _screen, query: str):
+        # a search looks in every service (身份证 finds nothing under 社会保障): the categories go
+        # back to "all" as the resident starts typing; a category tapped afterwards narrows it
+        if query.strip() and not self._searching:
+            self.audience = self.department = self.theme = ""
+        self._searching = bool(query.strip())
         self.search.ask(*self._key())
 
     def clear_query(self) -> None:

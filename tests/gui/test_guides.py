@@ -150,6 +150,26 @@ def test_categories_narrow_the_list(guides):
     assert all(theme.value in BY_CODE[r["code"]]["themes"] for r in rows(ui))
 
 
+def test_a_search_looks_in_every_service_whatever_category_was_active(guides):
+    ui = guides
+    ui.wait(lambda: ui.screen.filters, what="filters")
+    theme = next(c for c in ui.screen.ids.themes.children if c.value == "社会保障")
+    ui.screen.ids.themes.parent.scroll_to(theme)
+    ui.frames(5)
+    ui.tap(theme)
+    ui.wait(lambda: ui.screen.settled and ui.screen.theme == "社会保障", what="the 社会保障 list")
+    assert not any("居民身份证" in r["name"] for r in rows(ui))
+    ui.screen.ids.search.text = "身份证"
+    ui.wait(lambda: ui.screen.settled and ui.screen.query == "身份证" and rows(ui), what="results")
+    names = [r["name"] for r in rows(ui)]
+    assert "居民身份证首次申领" in names and "居民身份证丢失补领" in names
+    assert ui.screen.theme == "" and ui.screen.ids.themes.children[-1].selected, "全部主题 shown chosen"
+    # a category tapped while searching narrows the search
+    ui.tap(theme)
+    ui.wait(lambda: ui.screen.settled and ui.screen.theme == "社会保障", what="narrowed")
+    assert all("社会保障" in BY_CODE[r["code"]]["themes"] for r in rows(ui)) and ui.screen.query == "身份证"
+
+
 def _open_first_result(ui, query):
     ui.screen.ids.search.text = query
     ui.wait(lambda: ui.screen.settled and ui.screen.query == query and rows(ui), what="results")
