@@ -116,6 +116,8 @@ class ProgressScreen(FlowScreen):
     def on_kv_post(self, _base):
         self.ids.dock.watch_fields(self.ids.number)
         self.ids.number.ids.input.bind(on_text_validate=lambda *_: self.look_up())  # Enter on a keyboard
+        self.ids.number.ids.input.bind(focus=self._number_touched)
+        self._asked = ""  # the number last looked up
         # a question is (how to look it up, what): by_number, by_identity or by_local_reference
         self.lookup = LiveSearch(lambda work, arg: work(arg), self._answered, self._failed)
 
@@ -143,11 +145,19 @@ class ProgressScreen(FlowScreen):
             self.ids.number.value = normalise_number(code)
             self.look_up()
 
+    def _number_touched(self, field, focused: bool) -> None:
+        """Touching the field after a look-up starts a new number (its answer stays shown
+        until the next look-up): typing must not add to the number looked up."""
+        if focused and self._asked and normalise_number(field.text) == self._asked:
+            field.text = ""
+
     # asking ----------------------------------------------------------------------------------------
     def look_up(self) -> None:
         number = normalise_number(self.ids.number.value)
         self.ids.number.problem = ""
         self.ids.dock.hide()
+        self.ids.number.ids.input.focus = False
+        self._asked = number
         if LOCAL.fullmatch(number):
             self._ask(app().services.progress.by_local_reference, number)
         elif NUMBER.fullmatch(number):
@@ -214,6 +224,7 @@ class ProgressScreen(FlowScreen):
 
     def on_wiped(self) -> None:
         super().on_wiped()
+        self._asked = ""
         self.lookup.drop()
         self._clear_results()
 

@@ -33,6 +33,7 @@ from testing.gui import (
     pixel,
     press,
     type_into,
+    type_on_keyboard,
 )
 
 # the hall's own working-day arithmetic: the seeded signals must agree with it
@@ -220,6 +221,25 @@ def test_on_screen_keyboard_and_a_scanned_receipt_find_finished_and_refused_appl
     assert stage_lines(card) == ["✓ 收件 - 已完成", "× 不予受理 - 不予受理"]
     assert "办理时限 1 个工作日" in " ".join(ui.texts())
     assert_readable(ui)
+
+
+def test_a_second_look_up_replaces_the_number(ui, online):
+    """The resident taps the field again after a look-up and types (or keys in) another number:
+    it replaces the first, it is not added to its end."""
+    open_tile(ui, "progress")
+    first, second = online["green"], online["yellow"]
+    type_into(ui, ui.screen.ids.number.ids.input, first["number"])
+    look_up(ui)
+    wait_for_cards(ui)
+    type_into(ui, ui.screen.ids.number.ids.input, second["number"])
+    assert ui.screen.ids.number.value == second["number"]
+    look_up(ui)
+    ui.wait(lambda: cards(ui) and second["item_name"] in ui.texts() and not ui.screen.busy, timeout=15,
+            what="the second application")
+    assert f"申办流水号: {second['number']}" in ui.texts() and ui.screen.ids.number.problem == ""
+    keyboard_number = first["number"]
+    type_on_keyboard(ui, ui.screen.ids.number, [*keyboard_number[:2].lower(), "to:digits", *keyboard_number[2:]])
+    assert ui.screen.ids.number.value.upper() == keyboard_number, "on the on-screen keyboard too"
 
 
 def test_by_id_card_lists_every_application_masked_and_taking_the_card_ends_the_session(ui, online):
