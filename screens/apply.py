@@ -20,7 +20,8 @@ from kiosk.privacy import mask_phone
 from kiosk.receipts import application_receipt, progress_url
 from screens.flow import (CONTROL, TEXT_PROBLEM, FlowScreen, FormScreen, LiveSearch, ReviewScreen,
                           SubmittedScreen, flow_data, phone_problem, review_line, show_done)
-from screens.identify import card_taken_away, current_identity, identify_then
+from screens.identify import (CARD_ENDS_SESSION, FILL_IN, FILLED_IN, card_taken_away, current_identity,
+                              identify_then)
 from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("apply.kv")))
@@ -134,6 +135,7 @@ class ApplyItemScreen(FlowScreen):
 class ApplyFormScreen(FormScreen):
     item_name = StringProperty("")
     who = StringProperty("")
+    filled_in = StringProperty(FILL_IN)  # message id: what was filled in from where
     flow, next_screen = "apply", "apply.review"
     FIELDS = ("address", "phone", "notes")
 
@@ -144,6 +146,7 @@ class ApplyFormScreen(FormScreen):
             return
         self.item_name = data["item"]["name"]
         self.who = "  ".join(identity.masked())
+        self.filled_in = FILLED_IN.get(identity.source, FILL_IN)
         data.setdefault("address", identity.address)  # prefilled from the ID card
         self.fill()
 
@@ -159,12 +162,14 @@ class ApplyReviewScreen(ReviewScreen):
     refused = ("The online hall did not accept this application. Please check what you entered, "
                "or ask at a service window.")
     not_saved = "This terminal could not save your application. Please ask at a service window."
+    card_hint = StringProperty("")  # message id: taking the card away ends the session (a card was used)
 
     def on_pre_enter(self, *_):
         identity, data = current_identity(), flow_data("apply")
         box = self.ids.lines
         box.clear_widgets()
         self.ids.problem.text = ""
+        self.card_hint = CARD_ENDS_SESSION.get(identity.source, "") if identity else ""
         if identity is None or "phone" not in data:
             return
         name, number = identity.masked()

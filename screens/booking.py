@@ -24,7 +24,7 @@ from kiosk.privacy import mask_id_number, mask_name
 from kiosk.receipts import booking_ticket
 from screens.flow import (FlowScreen, LiveSearch, flow_data, name_problem, phone_problem, review_line,
                           show_done, submit_and_wait)
-from screens.identify import current_identity, id_number_problem, normalise_id
+from screens.identify import BOOKED_AS, current_identity, id_number_problem, normalise_id
 from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("booking.kv")))
@@ -169,6 +169,7 @@ class BookingTimeScreen(FlowScreen):
 
 class BookingConfirmScreen(FlowScreen):
     has_identity = BooleanProperty(False)
+    booked_as = StringProperty("")  # message id: whose name the booking is in, and from where
     busy = BooleanProperty(False)
 
     def on_kv_post(self, _base):
@@ -180,6 +181,7 @@ class BookingConfirmScreen(FlowScreen):
         data = flow_data("booking")
         identity = identity_of()
         self.has_identity = identity is not None
+        self.booked_as = BOOKED_AS.get(current_identity().source, BOOKED_AS["manual"]) if identity else ""
         who = self._who_box
         if self.has_identity and who.parent is not None:
             who.parent.remove_widget(who)

@@ -245,6 +245,8 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_lost(ui, online):
     choose_item(ui, "jzz")
     form = ui.screen
     assert form.ids.address.value == ""
+    texts = " ".join(ui.texts())
+    assert "已根据您的证件填写" not in texts and "请填写缺少的内容并核对。" in texts, "typed by hand: no card"
     type_into(ui, form.ids.phone.ids.input, "12345")
     press(ui, form.ids.next)
     ui.frames(3)
@@ -269,6 +271,7 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_lost(ui, online):
     to_review(ui)
     assert "地址: 长沙市芙蓉区******" in ui.texts()
     assert ui.screen.ids.problem.text == ""
+    assert not any("取走" in t for t in ui.texts()), "no card was used: nothing to take away"
 
 
 def test_hall_down_gives_a_local_reference_that_the_outbox_keeps_and_progress_finds(ui, hall):

@@ -192,6 +192,25 @@ def test_identity_from_a_card_is_used_and_shown_masked(ui, online):
     assert online.emulator.wait_for_jobs(1, timeout=10)
 
 
+def test_the_words_say_where_the_identity_came_from(ui, online):
+    """"Your ID card was read" only after an ID card; typed by hand, other words."""
+    from screens.identify import ResidentIdentity
+    choose_item_and_outlet(ui, query="")
+    press(ui, first_free(ui.screen.ids.days.children))
+    ui.wait(lambda: ui.screen.ids.slots.children, timeout=10)
+    press(ui, first_free(ui.screen.ids.slots.children))
+    ui.wait(lambda: ui.screen.name == "booking.confirm")
+    for source, words in [("manual", "将以您输入的身份信息预约。"), ("sscard", "已读取您的社保卡，将以此身份预约。"),
+                          ("idcard", "已读取您的身份证，将以此身份预约。")]:
+        ui.app.session.data["identity"] = ResidentIdentity("钱多多", id_number("43012219900202002"), source)
+        ui.app.show("booking.outlet")
+        ui.app.show("booking.confirm")  # entered again: it reads who the resident is
+        ui.frames(3)
+        texts = ui.texts()
+        assert words in texts and (source == "idcard" or not any("身份证，" in t for t in texts)), source
+        assert_readable(ui)
+
+
 def test_hall_down_says_so_and_queues_nothing(ui):
     ui.app.apply_settings(hall_settings(dead_hall_url(), **ONLY_PRINTER))
     open_tile(ui, "booking")
