@@ -16,6 +16,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.clock import DEFAULT_ZONE, stamp
 from kiosk.hall_client import HallError
 from screens.flow import FlowScreen, LiveSearch
 from screens.identify import (EidProblem, card_taken_away, current_identity, identify_then,
@@ -47,10 +48,11 @@ def normalise_number(text: str) -> str:
     return re.sub(r"\s", "", text).upper()
 
 
-def stage_rows(application: dict) -> list[tuple[str, str, str]]:
-    """(stage, state, when) per line of the timeline: what happened, then what is still to come."""
+def stage_rows(application: dict, zone: str = DEFAULT_ZONE) -> list[tuple[str, str, str]]:
+    """(stage, state, when) per line of the timeline: what happened (when, in the terminal's
+    zone), then what is still to come."""
     timeline = application.get("timeline") or []
-    rows = [(entry["stage"], "done", entry.get("at", "")[:16].replace("T", " ")) for entry in timeline]
+    rows = [(entry["stage"], "done", stamp(entry["at"], zone) if entry.get("at") else "") for entry in timeline]
     status = application.get("status") or (timeline[-1]["stage"] if timeline else "收件")
     if rows:
         last_state = {"办结": "done", "不予受理": "refused", "补正": "attention"}.get(status, "current")
@@ -101,7 +103,7 @@ class ApplicationCard(BoxLayout):
         band = self.ids.signal
         band.symbol, band.words, band.detail = symbol, words, limit_words(application)
         band.fg, band.bg = rgba(fg), rgba(bg)
-        for stage, state, when in stage_rows(application):
+        for stage, state, when in stage_rows(application, app().settings.terminal.timezone):
             mark, state_words = STAGE_STATES[state]
             self.ids.stages.add_widget(StageRow(symbol=mark, stage=STAGE_WORDS.get(stage, stage),
                                                 state=state_words, when=when, kind=state))
