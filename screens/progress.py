@@ -8,6 +8,7 @@ terminal's outbox: still queued, or sent (then the hall's number and its timelin
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.clock import DEFAULT_ZONE, stamp
-from kiosk.hall_client import HallError
+from kiosk.hall_client import HallError, HallRejected
 from screens.flow import FlowScreen, LiveSearch
 from screens.identify import (EidProblem, card_taken_away, current_identity, identify_then,
                               looks_like_eid, parse_eid)
@@ -40,6 +41,8 @@ SIGNALS = {  # signal -> (symbol, words, text colour, background)
     "red": ("×", "Past the time limit", "#8E1B1B", "#FDE7E7"),
 }
 HALL_DOWN = "The online hall cannot be reached now. Please try again later, or ask at a service window."
+RATE_LIMITED = ("Too many look-ups were made just now. Please try again in {minutes} min, "
+                "or ask at a service window.")
 NUMBER_PROBLEM = ("Please enter the application number from your receipt: SB and 14 digits, "
                   "or a local reference such as LOCAL-AB23CD45.")
 
@@ -217,6 +220,10 @@ class ProgressScreen(FlowScreen):
 
     def _failed(self, error) -> None:
         self.busy, self.status = False, ""
+        if isinstance(error, HallRejected) and error.status == 429:  # hall/limits.py
+            minutes = max(1, math.ceil((error.retry_after or 60) / 60))
+            self.problem = app().t(RATE_LIMITED).format(minutes=minutes)
+            return
         self.problem = HALL_DOWN if isinstance(error, HallError) else \
             "The progress could not be looked up. Please ask at a service window."
 

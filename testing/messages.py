@@ -21,4 +21,5 @@ def python_message_ids() -> set[str]:
         ids |= set(_literal(SCREENS / "identify.py", name).values())
     ids |= {_literal(SCREENS / "identify.py", "FILL_IN"), _literal(SCREENS / "rating.py", "NOT_FOUND")}
     ids |= set(_literal(SCREENS / "rating.py", "PROOF_ASK").values())
+    ids.add(_literal(SCREENS / "progress.py", "RATE_LIMITED"))
     return ids

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -315,6 +316,29 @@ def test_hall_down_is_said_in_plain_words(ui, online):
     assert cards(ui) == [] and not ui.screen.busy
     assert "正在查询……" not in ui.texts()
     assert_readable(ui)
+
+
+def test_too_many_look_ups_are_said_in_plain_words(ui, tmp_path):
+    """The hall limits look-ups per terminal (hall/limits.py: 429 with Retry-After); the
+    resident hears that, and when to try again, not that the hall cannot be reached."""
+    strict = HallProcess(tmp_path / "strict-hall.sqlite3", log_path=tmp_path / "strict-hall.log",
+                         env={"HALL_LOOKUP_LIMIT_TERMINAL": "2/600"}).start()
+    try:
+        ui.app.apply_settings(hall_settings(strict.url, **NO_DEVICES))
+        open_tile(ui, "progress")
+        for _ in range(2):
+            type_number(ui, "SB19990101000000")
+            look_up(ui)
+            ui.wait(lambda: NOT_FOUND in ui.texts(), timeout=15, what="the not-found words")
+        type_number(ui, "SB19990101000001")
+        look_up(ui)
+        ui.wait(lambda: not ui.screen.busy and ui.screen.problem, timeout=15, what="an answer")
+        wait = re.search(r"刚才的查询次数过多，请 (\d+) 分钟后再试", " ".join(ui.texts()))
+        assert wait and 1 <= int(wait.group(1)) <= 10, "when to try again, from the hall's Retry-After"
+        assert HALL_DOWN not in ui.texts() and cards(ui) == []
+        assert_readable(ui)
+    finally:
+        strict.stop()
 
 
 def test_local_reference_says_queued_then_shows_the_halls_number_once_sent(ui, online, hall):
