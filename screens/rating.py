@@ -320,9 +320,10 @@ SCREENS = {"rating": RatingScreen, "rating.done": RatingDoneScreen}
 
 def screenshot_setup(kiosk_app, arg: str):
     """"": rating a 12345 request; "low": a low rating asking why; "pick": from the home tile;
-    "done": the thanks."""
-    if arg != "pick":
-        kiosk_app.session.data["rating_subject"] = {"kind": "request", "ref": "RQ20261123000042"}
+    "prove": a booking number typed there, its ID number asked; "done": the thanks."""
+    if arg not in ("pick", "prove"):
+        kiosk_app.session.data["rating_subject"] = {"kind": "request", "ref": "RQ20261123000042",
+                                                    "proof": {"phone": "13912345678"}}
     if arg == "done":
         done = kiosk_app.screen("rating.done")
         done.message, done.apology = "Thank you for your rating.", ""
@@ -332,6 +333,10 @@ def screenshot_setup(kiosk_app, arg: str):
     kiosk_app.show("rating")
     if arg == "pick":
         screen.ids.ref.ids.input.focus = True  # the keyboard comes up
+    if arg == "prove":
+        screen.ids.ref.value = "YY20261124000007"
+        screen.find()
+        screen.ids.proof.ids.input.focus = True  # the ID number keypad comes up
     if arg == "low":
         screen.choose_level(2)
         screen.toggle_reason(next(b for b in screen.ids.reasons.children if b.value == QUICK_REASONS[0]))
