@@ -31,6 +31,11 @@ DEVICE_SCHEMES = {
 }
 
 
+def _is_zone(name: str) -> bool:
+    from kiosk.clock import is_zone
+    return is_zone(name)
+
+
 def _check(rule: Callable[[Any], bool], message: str) -> dict:
     return {"check": rule, "message": message}
 
@@ -68,6 +73,8 @@ class TerminalSettings:
         lambda v: 0 < len(v) <= 60, "must be 1 to 60 characters"))
     secret: str = field(default="demo-secret", metadata=_check(
         lambda v: len(v) >= 8, "must be at least 8 characters"))
+    timezone: str = field(default="Asia/Shanghai", metadata=_check(
+        lambda v: _is_zone(v), "must be a time zone name such as Asia/Shanghai"))
 
 
 @dataclass(frozen=True)

@@ -58,10 +58,13 @@ class HallUnreadable(HallServerError):
 
 
 class HallRejected(HallError):
-    """A 4xx: the hall refused this request; retrying the same request will not help."""
+    """A 4xx: the hall refused this request; retrying the same request will not help (but for
+    a 429, after `retry_after` seconds, when the hall says)."""
 
-    def __init__(self, status: int, code: str, message: str, fields: list[dict] | None = None):
+    def __init__(self, status: int, code: str, message: str, fields: list[dict] | None = None,
+                 retry_after: float | None = None):
         self.status, self.code, self.fields = status, code, list(fields or [])
+        self.retry_after = retry_after
         text = f"the hall refused the request ({status} {code}): {message}"
         if self.fields:
             text += " [" + ", ".join(f"{f.get('field', '?')}: {f.get('problem', '?')}"
@@ -215,8 +218,17 @@ class HallClient:
                 error = {"code": f"http_{status}", "message": resp.reason or "refused"}
             fields = error.get("fields") if isinstance(error.get("fields"), list) else []
             raise HallRejected(status, str(error.get("code", f"http_{status}")),
-                               str(error.get("message", "")), [f for f in fields if isinstance(f, dict)])
+                               str(error.get("message", "")), [f for f in fields if isinstance(f, dict)],
+                               _seconds(resp.headers.get("Retry-After")))
         if status >= 500:
             raise HallServerError(f"the online hall had an internal problem ({status}); try again later",
                                   status)
         raise HallServerError(f"the online hall gave an unexpected answer ({status})", status)
+
+
+def _seconds(retry_after: str | None) -> float | None:
+    """Retry-After in seconds (its HTTP-date form is not used by the hall: None)."""
+    try:
+        return max(0.0, float(retry_after)) if retry_after else None
+    except ValueError:
+        return None

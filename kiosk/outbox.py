@@ -92,11 +92,16 @@ class Outbox:
 
     # -- for the screens ---------------------------------------------------------
 
-    def submit(self, kind: str, payload: dict, files: dict[str, bytes] | None = None) -> str:
+    def submit(self, kind: str, payload: dict, files: dict[str, bytes] | None = None, *,
+               idempotency_key: str | None = None) -> str:
         """Queue a submission durably and return its local reference (no network here).
 
         `files` maps a name to a JPEG or PNG; `{"file": name}` anywhere in `payload` stands for
-        it and is queued as `{"sha256", "size", "type"}`, the file itself on disk beside it."""
+        it and is queued as `{"sha256", "size", "type"}`, the file itself on disk beside it.
+        `idempotency_key` names one filled form (screens.flow.form_key): the same form submitted
+        again gets the reference it got the first time and nothing new is queued, unless the
+        hall refused it then (a refusal created nothing: it is tried afresh, under the next key
+        of that form, `key.2`, `key.3`, ...)."""
         if kind not in ENDPOINTS:
             raise OutboxError(f"unknown submission kind {kind!r} (known: {', '.join(ENDPOINTS)})")
         if not isinstance(payload, dict):
@@ -108,7 +113,14 @@ class Outbox:
             raise OutboxError(f"this {kind} holds a value that cannot be stored (not plain JSON)") from None
         ref = new_reference()
         listed = [(digest, len(data), content_type(data)) for digest, data in blobs.items()]
-        with _FILES_LOCK:
+        with _FILES_LOCK:  # also one submit at a time: the look-up and the insert of a key
+            key, tries = idempotency_key, 1
+            while key is not None and (first := self.store.outbox_by_key(key)) is not None:
+                if first.state != "rejected":
+                    log.info("%s %s submitted again: kept once", kind, first.ref)
+                    return first.ref
+                tries += 1
+                key = f"{idempotency_key}.{tries}"
             if blobs:
                 try:
                     self.files.write(ref, blobs)
@@ -116,7 +128,7 @@ class Outbox:
                     raise OutboxError(f"cannot keep this {kind}'s files on the terminal "
                                       f"({e.strerror or e})") from None
             try:
-                self.store.outbox_add(ref, kind, uuid.uuid4().hex, payload, self.clock(), listed)
+                self.store.outbox_add(ref, kind, key or uuid.uuid4().hex, payload, self.clock(), listed)
             except BaseException:
                 self.files.delete(ref)
                 raise

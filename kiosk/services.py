@@ -35,6 +35,10 @@ from kiosk.telemetry import Telemetry, TransactionCounter, configured_statuses, 
 
 log = logging.getLogger("kiosk.services")
 
+# A catalogue refresh that found the hall down is tried again after 1, 2, 4 ... s, at most this
+# often: a terminal often starts before its hall (or the embedded one) answers.
+CATALOG_RETRY = (1.0, 60.0)
+
 # The first heartbeat waits this long for the devices to finish opening, so that the
 # console shows their health rather than "opening".
 DEVICES_OPEN_WAIT = 10.0
@@ -43,8 +47,10 @@ DEVICES_OPEN_WAIT = 10.0
 class Services:
     def __init__(self, settings: Settings, on_device_event: Callable[[Any], None] | None = None, *,
                  screen: Callable[[], str] = str, session_active: Callable[[], bool] = lambda: False,
-                 transactions: TransactionCounter | None = None, telemetry: bool = True) -> None:
+                 transactions: TransactionCounter | None = None, telemetry: bool = True,
+                 on_catalog: Callable[[], None] | None = None) -> None:
         """`screen` and `session_active` are the app's (called on the telemetry thread);
+        `on_catalog` is called (on a worker) each time a catalogue refresh has landed;
         `transactions` is the app's counter, kept across rebuilds of the services;
         `telemetry` False (`kiosk screenshot`) leaves the heartbeats and metrics out."""
         self.settings = settings
@@ -64,8 +70,10 @@ class Services:
                 settings, devices=configured_statuses(self.devices), outbox=self.outbox,
                 transactions=self.transactions, errors=installed_error_ring(), screen=screen,
                 session_active=session_active)
+        self.on_catalog = on_catalog
         self._lock = threading.Lock()  # start's steps against a stop that comes meanwhile
         self._stopped = False
+        self._stopping = threading.Event()  # ends the catalogue retries
 
     def _device_event(self, event) -> None:
         if self.on_device_event is not None:
@@ -83,7 +91,10 @@ class Services:
             self.outbox.start()
             problem = self.catalog.try_refresh()
         if isinstance(problem, HallError):
-            log.warning("catalogue not refreshed, using the local copy: %s", problem)
+            log.warning("catalogue not refreshed, using the local copy: %s; trying again", problem)
+            threading.Thread(target=self._retry_catalog, name="catalog-retry", daemon=True).start()
+        else:
+            self._catalog_landed()
         if self.telemetry is None:
             return
         while not self._stopped and time.monotonic() - began < DEVICES_OPEN_WAIT:
@@ -93,9 +104,30 @@ class Services:
             if not self._stopped:
                 self.telemetry.start(self.settings.telemetry.metrics_port)
 
+    def _retry_catalog(self) -> None:
+        delay, most = CATALOG_RETRY
+        while not self._stopping.wait(delay):
+            with self._lock:
+                if self._stopped:
+                    return
+                problem = self.catalog.try_refresh()
+            if problem is None:
+                log.info("catalogue refreshed after the hall came up")
+                self._catalog_landed()
+                return
+            delay = min(delay * 2, most)
+
+    def _catalog_landed(self) -> None:
+        if self.on_catalog is not None:
+            try:
+                self.on_catalog()
+            except Exception:
+                log.exception("telling the screens of the new catalogue failed")
+
     def stop(self) -> None:
         with self._lock:
             self._stopped = True
+        self._stopping.set()
         # First: a command result it is reporting goes out while what it reports on still exists.
         if self.telemetry is not None:
             self.telemetry.stop()

@@ -191,6 +191,10 @@ class Store:
         rows = self._rows("SELECT * FROM outbox WHERE ref = ?", (ref,))
         return self._row(rows[0]) if rows else None
 
+    def outbox_by_key(self, key: str) -> OutboxRow | None:
+        rows = self._rows("SELECT * FROM outbox WHERE idempotency_key = ?", (key,))
+        return self._row(rows[0]) if rows else None
+
     def outbox_rows(self, state: str | None = None) -> list[OutboxRow]:
         if state is None:
             return [self._row(r) for r in self._rows("SELECT * FROM outbox ORDER BY created_at, ref")]

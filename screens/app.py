@@ -104,6 +104,7 @@ class KioskApp(App):
         # own, one build at a time: the screens' workers stay free for residents' work.
         self._ime_builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ime-cache")
         self.register_event_type("on_device_event")
+        self.register_event_type("on_catalog")
         super().__init__(**kwargs)
         self.lang = settings.ui.language
         self.elderly = settings.ui.elderly_default
@@ -248,7 +249,8 @@ class KioskApp(App):
         services = Services(self.settings, on_device_event=self._device_event_from_worker,
                             screen=lambda: self.manager.current if self.manager else "",
                             session_active=lambda: remote.resident_present(self),
-                            transactions=self.transactions, telemetry=self.telemetry)
+                            transactions=self.transactions, telemetry=self.telemetry,
+                            on_catalog=lambda: Clock.schedule_once(lambda _dt: self.dispatch("on_catalog"), 0))
         if services.telemetry is not None:
             remote.register(services.telemetry, self)  # before the first heartbeat brings commands
         self.services = services
@@ -294,6 +296,9 @@ class KioskApp(App):
 
     def on_device_event(self, event) -> None:
         """A device event (hardware.model.DeviceEvent) on the UI thread; screens bind to it."""
+
+    def on_catalog(self) -> None:
+        """A catalogue refresh has landed (on the UI thread); screens that list it bind to it."""
 
     def on_stop(self):
         # Kivy may dispatch on_stop twice (app.stop(), then the window closing).

@@ -19,8 +19,9 @@ from kivy.uix.label import Label
 from kiosk.privacy import mask_phone
 from kiosk.receipts import application_receipt, progress_url
 from screens.flow import (CONTROL, TEXT_PROBLEM, FlowScreen, FormScreen, LiveSearch, ReviewScreen,
-                          SubmittedScreen, flow_data, phone_problem, review_line)
-from screens.identify import card_taken_away, current_identity, identify_then
+                          SubmittedScreen, flow_data, phone_problem, review_line, show_done)
+from screens.identify import (CARD_ENDS_SESSION, FILL_IN, FILLED_IN, card_taken_away, current_identity,
+                              identify_then)
 from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("apply.kv")))
@@ -134,6 +135,7 @@ class ApplyItemScreen(FlowScreen):
 class ApplyFormScreen(FormScreen):
     item_name = StringProperty("")
     who = StringProperty("")
+    filled_in = StringProperty(FILL_IN)  # message id: what was filled in from where
     flow, next_screen = "apply", "apply.review"
     FIELDS = ("address", "phone", "notes")
 
@@ -144,6 +146,7 @@ class ApplyFormScreen(FormScreen):
             return
         self.item_name = data["item"]["name"]
         self.who = "  ".join(identity.masked())
+        self.filled_in = FILLED_IN.get(identity.source, FILL_IN)
         data.setdefault("address", identity.address)  # prefilled from the ID card
         self.fill()
 
@@ -159,12 +162,14 @@ class ApplyReviewScreen(ReviewScreen):
     refused = ("The online hall did not accept this application. Please check what you entered, "
                "or ask at a service window.")
     not_saved = "This terminal could not save your application. Please ask at a service window."
+    card_hint = StringProperty("")  # message id: taking the card away ends the session (a card was used)
 
     def on_pre_enter(self, *_):
         identity, data = current_identity(), flow_data("apply")
         box = self.ids.lines
         box.clear_widgets()
         self.ids.problem.text = ""
+        self.card_hint = CARD_ENDS_SESSION.get(identity.source, "") if identity else ""
         if identity is None or "phone" not in data:
             return
         name, number = identity.masked()
@@ -188,7 +193,7 @@ class ApplyReviewScreen(ReviewScreen):
 
     def submitted(self, ref: str, answer: dict) -> None:
         flow_data("apply")["result"] = {"ref": ref, "number": answer.get("number", "")}
-        app().show("apply.done")
+        show_done("apply.done")
 
 
 class ApplyDoneScreen(SubmittedScreen):
@@ -213,6 +218,10 @@ class ApplyDoneScreen(SubmittedScreen):
                                       offline=not number, progress_url=progress_url(number) if number else None,
                                       lang=app().lang)
         self.ids.receipt.print(receipt)
+
+    def rating_proof(self) -> dict:
+        identity = current_identity()
+        return {"id_number": identity.id_number} if identity else {}
 
 
 def screenshot_setup(kiosk_app, arg: str):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 
+from kiosk.clock import stamp
 from kiosk.public_info import notice_titles
 from screens.flow import FlowScreen
 from screens.widgets import app
@@ -54,7 +54,7 @@ class AttractScreen(FlowScreen):
             self.line_index += 1
 
     def _update_clock(self, _dt) -> None:
-        self.clock_text = time.strftime("%Y-%m-%d  %H:%M")
+        self.clock_text = stamp(None, app().settings.terminal.timezone, "%Y-%m-%d  %H:%M")
 
     def on_pre_enter(self, *_):
         if not self._notices_in:

@@ -23,8 +23,8 @@ from kiosk.hall_client import HallError, HallRejected
 from kiosk.privacy import mask_id_number, mask_name
 from kiosk.receipts import booking_ticket
 from screens.flow import (FlowScreen, LiveSearch, flow_data, name_problem, phone_problem, review_line,
-                          submit_and_wait)
-from screens.identify import current_identity, id_number_problem, normalise_id
+                          show_done, submit_and_wait)
+from screens.identify import BOOKED_AS, current_identity, id_number_problem, normalise_id
 from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("booking.kv")))
@@ -169,6 +169,7 @@ class BookingTimeScreen(FlowScreen):
 
 class BookingConfirmScreen(FlowScreen):
     has_identity = BooleanProperty(False)
+    booked_as = StringProperty("")  # message id: whose name the booking is in, and from where
     busy = BooleanProperty(False)
 
     def on_kv_post(self, _base):
@@ -180,6 +181,7 @@ class BookingConfirmScreen(FlowScreen):
         data = flow_data("booking")
         identity = identity_of()
         self.has_identity = identity is not None
+        self.booked_as = BOOKED_AS.get(current_identity().source, BOOKED_AS["manual"]) if identity else ""
         who = self._who_box
         if self.has_identity and who.parent is not None:
             who.parent.remove_widget(who)
@@ -219,6 +221,7 @@ class BookingConfirmScreen(FlowScreen):
         data = flow_data("booking")
         payload = {"slot_id": data["slot"]["slot_id"], "item_code": data["item"]["code"],
                    "name": who[0], "id_number": who[1], "phone": who[2]}
+        data["proof"] = {"id_number": who[1]}  # for rating the booking (hall/api/ratings.py)
         self.busy = True
         self.ids.problem.text = ""
         app().background(book, payload, data["outlet"]["id"], data["date"], done=self._answered,
@@ -235,7 +238,7 @@ class BookingConfirmScreen(FlowScreen):
         ref, row = result
         if row is not None and row.state == "sent":
             flow_data("booking")["booked"] = row.answer
-            app().show("booking.done")
+            show_done("booking.done")
         elif row is not None and row.state == "rejected":
             code = (row.answer or {}).get("code", "")
             self.ids.problem.text = app().t(REFUSALS.get(
@@ -282,7 +285,8 @@ class BookingDoneScreen(FlowScreen):
 
     def rate(self) -> None:
         booked = flow_data("booking")["booked"]
-        app().session.data["rating_subject"] = {"kind": "booking", "ref": booked["booking_number"]}
+        app().session.data["rating_subject"] = {"kind": "booking", "ref": booked["booking_number"],
+                                                "proof": dict(flow_data("booking").get("proof", {}))}
         app().show("rating")
 
     def on_wiped(self) -> None:

@@ -5,7 +5,11 @@ name, submitting through the outbox, printing, and searching as the resident typ
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import re
+import secrets
 from pathlib import Path
 
 from kivy.clock import Clock
@@ -47,12 +51,33 @@ def name_problem(name: str, required: bool = False) -> str:
 
 
 # blocking work (run it through app.background) ---------------------------------------------
-def submit_and_wait(kind: str, payload: dict, timeout: float = WAIT_FOR_HALL):
-    """Queue a submission and wait up to `timeout` s for the hall's answer. Returns (local
-    reference, outbox row: sent, rejected, or still queued after a try or the timeout)."""
+def form_key(kind: str, payload: dict, files: dict[str, bytes] | None = None) -> str:
+    """The idempotency key of one filled form: the same form sent again in this session has the
+    same key, so the outbox and the hall keep it once. Keyed with a secret of the session, so
+    the key tells nothing of the personal data in the form."""
+    salt = app().session.data.setdefault("form_salt", secrets.token_bytes(16))
+    files_digest = sorted((name, hashlib.sha256(data).hexdigest()) for name, data in (files or {}).items())
+    form = json.dumps([kind, payload, files_digest], sort_keys=True, ensure_ascii=False)
+    return "form-" + hmac.new(salt, form.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def submit_and_wait(kind: str, payload: dict, files: dict[str, bytes] | None = None,
+                    timeout: float = WAIT_FOR_HALL, idempotency_key: str | None = None):
+    """Queue a submission (under its form's key) and wait up to `timeout` s for the hall's
+    answer. Returns (local reference, outbox row: sent, rejected, or still queued after a try
+    or the timeout). The same form again gets the first one's reference and row."""
     outbox = app().services.outbox
-    ref = outbox.submit(kind, payload)
+    key = idempotency_key or form_key(kind, payload, files)
+    ref = outbox.submit(kind, payload, files, idempotency_key=key)
     return ref, outbox.wait(ref, timeout)
+
+
+def show_done(name: str) -> None:
+    """Show a flow's done screen once its submission is queued: the steps that led to it leave
+    the history, so Back goes home and never to a live Submit (the same form again would be
+    kept once anyway: form_key)."""
+    app().history.clear()
+    app().show(name, remember=False)
 
 
 def print_on_printer(hub, receipt):
@@ -146,9 +171,10 @@ class ReviewScreen(FlowScreen):
     refused = ""    # message id: the hall refused what the terminal's own checks let through
     not_saved = ""  # message id: the terminal could not queue it
 
-    def send(self, kind: str, payload: dict) -> None:
+    def send(self, kind: str, payload: dict, files: dict[str, bytes] | None = None) -> None:
         self.busy = True
-        app().background(submit_and_wait, kind, payload, done=self._answered, failed=self._failed)
+        app().background(submit_and_wait, kind, payload, files, WAIT_FOR_HALL, form_key(kind, payload, files),
+                         done=self._answered, failed=self._failed)
 
     def _answered(self, result) -> None:
         self.busy = False
@@ -183,8 +209,14 @@ class SubmittedScreen(FlowScreen):
     subject_kind = ""  # what the hall rates: "application", "request"
 
     def rate(self) -> None:
-        app().session.data["rating_subject"] = {"kind": self.subject_kind, "ref": self.number}
+        app().session.data["rating_subject"] = {"kind": self.subject_kind, "ref": self.number,
+                                                "proof": self.rating_proof()}
         app().show("rating")
+
+    def rating_proof(self) -> dict:
+        """What the resident gave in this session that shows the hall it is theirs
+        (hall/api/ratings.py): {"id_number": ...} or {"phone": ...}."""
+        return {}
 
     def on_wiped(self) -> None:
         super().on_wiped()

@@ -108,11 +108,12 @@ class GuidesScreen(KioskScreen):
     department = StringProperty("")
     theme = StringProperty("")
     status = StringProperty("")       # message id, or "" while results are shown
-    count = ObjectProperty(None)      # number of results shown, None before the first answer
+    count = ObjectProperty(None, allownone=True)  # number of results shown, None before the first answer
     filters = DictProperty({})
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self._searching = False  # a query is typed
         self.search = LiveSearch(lambda *key: find_items(app().services.catalog, *key),
                                  self._show, self._failed)
         self.bind(audience=self._refilter, department=self._refilter, theme=self._refilter)
@@ -120,6 +121,7 @@ class GuidesScreen(KioskScreen):
         self.ids.search.bind(text=self._typed)
         self.ids.dock.watch(self.ids.search, "pinyin", ["pinyin", "letters", "digits"])
         self.ids.dock.bind(keyboard=lambda _dock, keyboard: keyboard.bind(preedit=self._typed))
+        app().bind(on_catalog=self._catalog_landed)
 
     # typing: hardware keys go straight into the field; the on-screen keyboard's pinyin
     # letters (not yet turned into Chinese) are searched as initials while they are typed
@@ -147,6 +149,13 @@ class GuidesScreen(KioskScreen):
     def on_wiped(self) -> None:
         self.ids.search.text = ""
         self.ids.dock.hide()
+
+    def _catalog_landed(self, *_):
+        """A new catalogue (the first, on a terminal that started before its hall): redraw now
+        if shown, else when next shown."""
+        self.filters, self.count = {}, None
+        if self.manager is not None and self.manager.current == self.name:
+            self.on_enter()
 
     def _load_filters(self) -> None:
         if app().services is None:  # the app is still starting: try again shortly
@@ -189,7 +198,12 @@ class GuidesScreen(KioskScreen):
                 chip.selected = getattr(self, chip.group) == chip.value
         self.refresh()
 
-    def on_query(self, *_):
+    def on_query(self, _screen, query: str):
+        # a search looks in every service (身份证 finds nothing under 社会保障): the categories go
+        # back to "all" as the resident starts typing; a category tapped afterwards narrows it
+        if query.strip() and not self._searching:
+            self.audience = self.department = self.theme = ""
+        self._searching = bool(query.strip())
         self.search.ask(*self._key())
 
     def clear_query(self) -> None:

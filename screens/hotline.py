@@ -17,7 +17,7 @@ from kiosk.privacy import mask_name, mask_phone
 from kiosk.receipts import request_ticket
 from screens.flow import (CONTROL, NAME_PROBLEM, PHONE_PROBLEM, TEXT_PROBLEM, FlowScreen, FormScreen,
                           ReviewScreen, SubmittedScreen, flow_data, name_problem, phone_problem,
-                          review_line)
+                          review_line, show_done)
 from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("hotline.kv")))
@@ -110,7 +110,7 @@ class HotlineReviewScreen(ReviewScreen):
 
     def submitted(self, ref: str, answer: dict) -> None:
         flow_data("hotline")["result"] = {"ref": ref, **answer}
-        app().show("hotline.done")
+        show_done("hotline.done")
 
 
 class HotlineDoneScreen(SubmittedScreen):
@@ -131,6 +131,9 @@ class HotlineDoneScreen(SubmittedScreen):
         self.can_rate = bool(ticket)
         receipt = request_ticket(result if ticket else self.number, data.get("type", ""), app().lang)
         self.ids.receipt.print(receipt)
+
+    def rating_proof(self) -> dict:
+        return {"phone": flow_data("hotline").get("phone", "")}
 
 
 SCREENS = {"hotline": HotlineTypeScreen, "hotline.form": HotlineFormScreen,

@@ -33,6 +33,16 @@ CONTINUE_AFTER = 2.0     # seconds the masked identity stays on screen before th
 DOWN = ("error", "offline", "absent")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
+# What the screens say of where the identity came from: "your card" only when a card was read.
+FILLED_IN = {"idcard": "Filled in from your card. Please check it and add what is missing."}
+FILL_IN = "Please fill in what is missing and check it."
+CARD_ENDS_SESSION = {"idcard": "Taking your ID card away now ends this session.",
+                     "sscard": "Taking your social security card away now ends this session."}
+BOOKED_AS = {"idcard": "Your ID card was read: the booking is in this name.",
+             "sscard": "Your social security card was read: the booking is in this name.",
+             "eid": "Your e-ID was read: the booking is in this name.",
+             "manual": "The booking is in the name you entered."}
+
 ID_FORMAT_PROBLEM = "Please enter the 18-character ID number as printed on the card."
 ID_DATE_PROBLEM = "This ID number holds no real date of birth: please check each digit."
 ID_CHECK_PROBLEM = "This ID number is not valid: please check each digit."

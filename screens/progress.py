@@ -8,6 +8,7 @@ terminal's outbox: still queued, or sent (then the hall's number and its timelin
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.hall_client import HallError
+from kiosk.clock import DEFAULT_ZONE, stamp
+from kiosk.hall_client import HallError, HallRejected
 from screens.flow import FlowScreen, LiveSearch
 from screens.identify import (EidProblem, card_taken_away, current_identity, identify_then,
                               looks_like_eid, parse_eid)
@@ -39,6 +41,8 @@ SIGNALS = {  # signal -> (symbol, words, text colour, background)
     "red": ("×", "Past the time limit", "#8E1B1B", "#FDE7E7"),
 }
 HALL_DOWN = "The online hall cannot be reached now. Please try again later, or ask at a service window."
+RATE_LIMITED = ("Too many look-ups were made just now. Please try again in {minutes} min, "
+                "or ask at a service window.")
 NUMBER_PROBLEM = ("Please enter the application number from your receipt: SB and 14 digits, "
                   "or a local reference such as LOCAL-AB23CD45.")
 
@@ -47,10 +51,11 @@ def normalise_number(text: str) -> str:
     return re.sub(r"\s", "", text).upper()
 
 
-def stage_rows(application: dict) -> list[tuple[str, str, str]]:
-    """(stage, state, when) per line of the timeline: what happened, then what is still to come."""
+def stage_rows(application: dict, zone: str = DEFAULT_ZONE) -> list[tuple[str, str, str]]:
+    """(stage, state, when) per line of the timeline: what happened (when, in the terminal's
+    zone), then what is still to come."""
     timeline = application.get("timeline") or []
-    rows = [(entry["stage"], "done", entry.get("at", "")[:16].replace("T", " ")) for entry in timeline]
+    rows = [(entry["stage"], "done", stamp(entry["at"], zone) if entry.get("at") else "") for entry in timeline]
     status = application.get("status") or (timeline[-1]["stage"] if timeline else "收件")
     if rows:
         last_state = {"办结": "done", "不予受理": "refused", "补正": "attention"}.get(status, "current")
@@ -101,7 +106,7 @@ class ApplicationCard(BoxLayout):
         band = self.ids.signal
         band.symbol, band.words, band.detail = symbol, words, limit_words(application)
         band.fg, band.bg = rgba(fg), rgba(bg)
-        for stage, state, when in stage_rows(application):
+        for stage, state, when in stage_rows(application, app().settings.terminal.timezone):
             mark, state_words = STAGE_STATES[state]
             self.ids.stages.add_widget(StageRow(symbol=mark, stage=STAGE_WORDS.get(stage, stage),
                                                 state=state_words, when=when, kind=state))
@@ -116,6 +121,8 @@ class ProgressScreen(FlowScreen):
     def on_kv_post(self, _base):
         self.ids.dock.watch_fields(self.ids.number)
         self.ids.number.ids.input.bind(on_text_validate=lambda *_: self.look_up())  # Enter on a keyboard
+        self.ids.number.ids.input.bind(focus=self._number_touched)
+        self._asked = ""  # the number last looked up
         # a question is (how to look it up, what): by_number, by_identity or by_local_reference
         self.lookup = LiveSearch(lambda work, arg: work(arg), self._answered, self._failed)
 
@@ -143,11 +150,19 @@ class ProgressScreen(FlowScreen):
             self.ids.number.value = normalise_number(code)
             self.look_up()
 
+    def _number_touched(self, field, focused: bool) -> None:
+        """Touching the field after a look-up starts a new number (its answer stays shown
+        until the next look-up): typing must not add to the number looked up."""
+        if focused and self._asked and normalise_number(field.text) == self._asked:
+            field.text = ""
+
     # asking ----------------------------------------------------------------------------------------
     def look_up(self) -> None:
         number = normalise_number(self.ids.number.value)
         self.ids.number.problem = ""
         self.ids.dock.hide()
+        self.ids.number.ids.input.focus = False
+        self._asked = number
         if LOCAL.fullmatch(number):
             self._ask(app().services.progress.by_local_reference, number)
         elif NUMBER.fullmatch(number):
@@ -205,6 +220,10 @@ class ProgressScreen(FlowScreen):
 
     def _failed(self, error) -> None:
         self.busy, self.status = False, ""
+        if isinstance(error, HallRejected) and error.status == 429:  # hall/limits.py
+            minutes = max(1, math.ceil((error.retry_after or 60) / 60))
+            self.problem = app().t(RATE_LIMITED).format(minutes=minutes)
+            return
         self.problem = HALL_DOWN if isinstance(error, HallError) else \
             "The progress could not be looked up. Please ask at a service window."
 
@@ -214,6 +233,7 @@ class ProgressScreen(FlowScreen):
 
     def on_wiped(self) -> None:
         super().on_wiped()
+        self._asked = ""
         self.lookup.drop()
         self._clear_results()
 

@@ -1,11 +1,14 @@
 """好差评: five levels in words, the five national indicators, and a reason for a low rating.
 
 The subject comes from the flow that finished (app.session.data["rating_subject"] =
-{"kind": "application"|"request"|"booking"|"guide", "ref": ...}). From the home tile there is
-none; the hall accepts no rating of "the terminal" (docs/hall-api.md), so the resident enters
-the number on a receipt (SB/RQ/YY numbers) or finds a service item by name, which is rated as
-a guide ("guide" subjects may be rated by many). Each application, request or booking is
-rated once (一事一评): the hall answers 409 already_rated for a second one.
+{"kind": "application"|"request"|"booking"|"guide", "ref": ..., "proof": {...}}). From the home
+tile there is none; the hall accepts no rating of "the terminal" (docs/hall-api.md), so the
+resident enters the number on a receipt (SB/RQ/YY numbers) or finds a service item by name,
+which is rated as a guide ("guide" subjects may be rated by many). Each application, request or
+booking is rated once (一事一评), and only by the resident served: the rating carries proof
+(the ID number for SB/YY, the phone given with the request for RQ). A flow's done screen puts
+in what the resident gave in this session; from the home tile the screen asks for it (an ID
+card read, or typed) and shows it masked. It lives in the session and is wiped with it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.i18n import translate
-from screens.flow import CONTROL, TEXT_PROBLEM, FlowScreen, LiveSearch, submit_and_wait
+from kiosk.privacy import mask_id_number, mask_phone
+from screens.flow import (CONTROL, TEXT_PROBLEM, FlowScreen, LiveSearch, phone_problem, show_done,
+                          submit_and_wait)
+from screens.identify import current_identity, id_number_problem, identity_from_id_card, normalise_id
 from screens.widgets import KioskScreen, app
 
 Builder.load_file(str(Path(__file__).with_name("rating.kv")))
@@ -34,11 +40,17 @@ KINDS = {"SB": "application", "RQ": "request", "YY": "booking"}
 SUBJECT_WORDS = {"application": "Application", "request": "12345 request", "booking": "Appointment",
                  "guide": "Service"}
 NUMBER = re.compile(r"(SB|RQ|YY)\d{14}")
+PROOF_FIELD = {"application": "id_number", "booking": "id_number", "request": "phone"}  # hall/api/ratings.py
+PROOF_ASK = {"id_number": "To show it is yours, place your ID card on the reader, or enter the ID number "
+                          "it was made with.",
+             "phone": "To show it is yours, enter the phone number you gave with the request."}
+NOT_FOUND = ("No application, request or booking with this number was found for the ID number or phone "
+             "you gave. Please check both.")
 LOW = 2  # 差评: 1 and 2 need a reason
 
 
 def build_rating(level: int | None, scores: dict[str, int], reasons: list[str], text: str,
-                 subject: dict | None) -> tuple[dict | None, str]:
+                 subject: dict | None, proof: dict | None = None) -> tuple[dict | None, str]:
     """The hall's rating body, or None and the message id of what is missing."""
     if subject is None:
         return None, "First choose what you want to rate."
@@ -56,7 +68,28 @@ def build_rating(level: int | None, scores: dict[str, int], reasons: list[str], 
             "subject": subject}
     if reason:
         body["reason"] = reason
+    if proof:
+        body["proof"] = proof
     return body, ""
+
+
+def needs_proof(subject: dict | None) -> str:
+    """The proof field the subject still lacks ("id_number", "phone"), or "" when it has it."""
+    field = PROOF_FIELD.get(subject["kind"], "") if subject else ""
+    return field if field and field not in subject.get("proof", {}) else ""
+
+
+def proof_problem(field: str, value: str) -> str:
+    return id_number_problem(value) if field == "id_number" else phone_problem(value)
+
+
+def masked_proof(proof: dict) -> str:
+    """The proof as the screen shows it: "ID number: 4301**********5518" (message id, value)."""
+    if "id_number" in proof:
+        privacy = app().settings.privacy
+        return f'{app().t("ID number")}: ' + mask_id_number(proof["id_number"], privacy.id_show_head,
+                                                            privacy.id_show_tail)
+    return f'{app().t("Contact phone")}: {mask_phone(proof["phone"])}' if "phone" in proof else ""
 
 
 def find_services(query: str) -> list:
@@ -67,15 +100,22 @@ def find_services(query: str) -> list:
 class RatingScreen(FlowScreen):
     subject_word = StringProperty("")  # message id
     subject_ref = StringProperty("")
+    proof_line = StringProperty("")  # the proof, masked
+    proof_ask = StringProperty("")   # message id: what proof to give
     busy = BooleanProperty(False)
 
     def on_kv_post(self, _base):
         self.ids.dock.watch_fields(self.ids.ref, self.ids.reason)
+        # the proof field's keypad follows what is asked: the ID keypad or digits
+        self.ids.proof.ids.input.bind(focus=lambda field, on: on and self.ids.dock.show_for(
+            field, *(("idnumber", ["idnumber"]) if needs_proof(self.subject) == "id_number"
+                     else ("digits", ["digits"]))))
         self.finder = LiveSearch(find_services, self._found, lambda _error: self._found([]))
         self.level: int | None = None
         self.scores: dict[str, int] = {}
         self.reasons: list[str] = []
         self.touched: set[str] = set()
+        self.picking = False
         for level, words in LEVELS:
             button = Factory.LevelButton(value=level, msgid=words)
             button.bind(on_release=lambda b: self.choose_level(b.value))
@@ -100,7 +140,7 @@ class RatingScreen(FlowScreen):
         self._why_parent = self.ids.why.parent
         self._picker_parent = self.ids.picker.parent
         # ids are weak: keep the sections that come and go alive while they are out
-        self._sections = [self.ids.why.__self__, self.ids.picker.__self__]
+        self._sections = [self.ids.why.__self__, self.ids.picker.__self__, self.ids.proof_box.__self__]
         self.bind(on_pre_enter=lambda *_: self.reset())
 
     @property
@@ -109,8 +149,10 @@ class RatingScreen(FlowScreen):
 
     def reset(self) -> None:
         self.level, self.scores, self.reasons, self.touched = None, {}, [], set()
+        self.picking = self.subject is None  # chosen here, from the home tile
         self.ids.reason.clear()
         self.ids.ref.clear()
+        self.ids.proof.clear()
         self.ids.matches.clear_widgets()
         self.ids.problem.text = ""
         self._show(self.ids.picker, self._picker_parent, self.subject is None, below_first=True)
@@ -127,6 +169,10 @@ class RatingScreen(FlowScreen):
         subject = self.subject
         self.subject_word = SUBJECT_WORDS[subject["kind"]] if subject else ""
         self.subject_ref = (subject.get("name") or subject["ref"]) if subject else ""
+        self.proof_line = masked_proof(subject.get("proof", {})) if subject else ""
+        asked = needs_proof(subject)
+        self.proof_ask = PROOF_ASK[asked] if asked else ""
+        self._show(self.ids.proof_box, self._picker_parent, bool(asked), below_first=True)
         for button in self.ids.levels.children:
             button.selected = button.value == self.level
         for row in self.ids.indicators.children:
@@ -183,17 +229,48 @@ class RatingScreen(FlowScreen):
 
     def pick(self, subject: dict) -> None:
         self.finder.drop()
+        identity = current_identity()  # identified earlier in this session: that is the proof
+        if PROOF_FIELD.get(subject["kind"]) == "id_number" and identity is not None:
+            subject["proof"] = {"id_number": identity.id_number}
         app().session.data["rating_subject"] = subject
         self.ids.matches.clear_widgets()
         self._show(self.ids.picker, self._picker_parent, False)
         self.ids.problem.text = ""
         self._refresh()
 
+    # the proof, from the home tile ------------------------------------------------------------
+    def prove(self) -> None:
+        field = needs_proof(self.subject)
+        if not field:
+            return
+        value = normalise_id(self.ids.proof.value) if field == "id_number" else self.ids.proof.value
+        self.ids.proof.problem = proof_problem(field, value)
+        if not self.ids.proof.problem:
+            self._proved(field, value)
+
+    def _proved(self, field: str, value: str) -> None:
+        self.subject["proof"] = {field: value}
+        self.ids.proof.clear()  # shown masked from now on
+        self.ids.problem.text = ""
+        self._refresh()
+
+    def on_device(self, event) -> None:
+        if event.kind == "identity" and event.device == "idcard" and needs_proof(self.subject) == "id_number":
+            identity = identity_from_id_card(event.data)
+            if identity is None:
+                self.ids.proof.problem = "This card cannot be used here. Please enter the ID number by hand."
+            else:
+                self._proved("id_number", identity.id_number)
+
     # submitting --------------------------------------------------------------------------------
     def submit(self) -> None:
         subject = self.subject
+        if needs_proof(subject):
+            self.ids.problem.text = app().t(self.proof_ask)
+            return
         body, problem = build_rating(self.level, self.scores, self.reasons, self.ids.reason.value,
-                                     subject and {"kind": subject["kind"], "ref": subject["ref"]})
+                                     subject and {"kind": subject["kind"], "ref": subject["ref"]},
+                                     subject and subject.get("proof"))
         if body is None:
             self.ids.problem.text = app().t(problem)
             return
@@ -210,16 +287,26 @@ class RatingScreen(FlowScreen):
         done = app().screen("rating.done")
         if row is not None and row.state == "rejected":
             code = (row.answer or {}).get("code", "")
-            self.ids.problem.text = app().t(
-                "This has already been rated. Each service is rated once." if code == "already_rated"
-                else "No application, request or booking with this number was found.")
+            if code == "already_rated":
+                self.ids.problem.text = app().t("This has already been rated. Each service is rated once.")
+                return
+            self.ids.problem.text = app().t(NOT_FOUND)
+            if self.picking:  # the hall says the same of a wrong number and a wrong proof: ask both again
+                app().session.data.pop("rating_subject", None)
+                self._show(self.ids.picker, self._picker_parent, True, below_first=True)
+                self._refresh()
             return
         app().session.data.pop("rating_subject", None)
         done.message = "Thank you for your rating."
         done.detail = "" if row is not None and row.state == "sent" else \
             "It is saved on this terminal and will be sent automatically."
         done.apology = "We are sorry. Someone will look into it." if self.level <= LOW else ""
-        app().show("rating.done")
+        show_done("rating.done")
+
+
+    def on_wiped(self) -> None:
+        super().on_wiped()
+        self.proof_line = self.subject_ref = ""
 
 
 class RatingDoneScreen(KioskScreen):
@@ -233,9 +320,10 @@ SCREENS = {"rating": RatingScreen, "rating.done": RatingDoneScreen}
 
 def screenshot_setup(kiosk_app, arg: str):
     """"": rating a 12345 request; "low": a low rating asking why; "pick": from the home tile;
-    "done": the thanks."""
-    if arg != "pick":
-        kiosk_app.session.data["rating_subject"] = {"kind": "request", "ref": "RQ20261123000042"}
+    "prove": a booking number typed there, its ID number asked; "done": the thanks."""
+    if arg not in ("pick", "prove"):
+        kiosk_app.session.data["rating_subject"] = {"kind": "request", "ref": "RQ20261123000042",
+                                                    "proof": {"phone": "13912345678"}}
     if arg == "done":
         done = kiosk_app.screen("rating.done")
         done.message, done.apology = "Thank you for your rating.", ""
@@ -245,6 +333,10 @@ def screenshot_setup(kiosk_app, arg: str):
     kiosk_app.show("rating")
     if arg == "pick":
         screen.ids.ref.ids.input.focus = True  # the keyboard comes up
+    if arg == "prove":
+        screen.ids.ref.value = "YY20261124000007"
+        screen.find()
+        screen.ids.proof.ids.input.focus = True  # the ID number keypad comes up
     if arg == "low":
         screen.choose_level(2)
         screen.toggle_reason(next(b for b in screen.ids.reasons.children if b.value == QUICK_REASONS[0]))

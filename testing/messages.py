@@ -17,4 +17,9 @@ def python_message_ids() -> set[str]:
     ids = set(_literal(SCREENS / "attract.py", "TIPS"))
     for label, hint in _literal(SCREENS / "home.py", "SERVICE_LABELS").values():
         ids |= {label, hint}
+    for name in ("FILLED_IN", "CARD_ENDS_SESSION", "BOOKED_AS"):  # by where the identity came from
+        ids |= set(_literal(SCREENS / "identify.py", name).values())
+    ids |= {_literal(SCREENS / "identify.py", "FILL_IN"), _literal(SCREENS / "rating.py", "NOT_FOUND")}
+    ids |= set(_literal(SCREENS / "rating.py", "PROOF_ASK").values())
+    ids.add(_literal(SCREENS / "progress.py", "RATE_LIMITED"))
     return ids

@@ -4,6 +4,7 @@ the terminal it knows, and fictional applicants."""
 import http.server
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ class HallProcess:
 
     def __init__(self, db_path, port=None, log_path=None, env=None, args=()):
         """`env`: more environment for the hall (HALL_MATERIALS_DIR, …); `args`: more options."""
-        self.db_url = f"sqlite:///{db_path}"
+        self.db_path, self.db_url = db_path, f"sqlite:///{db_path}"
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -47,6 +48,13 @@ class HallProcess:
             time.sleep(0.1)
         self.stop()
         raise RuntimeError("kiosk hall did not answer /api/v1/health in time")
+
+    def count(self, table: str, **where) -> int:
+        """Rows of one of the hall's tables (hall/db.py) with these column values, read from its
+        database file."""
+        sql = f"SELECT COUNT(*) FROM {table}" + (" WHERE " + " AND ".join(f"{c} = ?" for c in where) if where else "")
+        with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True) as db:
+            return db.execute(sql, tuple(where.values())).fetchone()[0]
 
     def stop(self):
         if self.proc is None or self.proc.poll() is not None:

@@ -125,3 +125,10 @@ def test_a_bad_admin_setting_is_refused(write_config, text, expected):
     with pytest.raises(ConfigError) as err:
         config.load(str(write_config(text)))
     assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_terminal_timezone_is_checked(write_config):
+    assert config.load(None).terminal.timezone == "Asia/Shanghai"
+    assert config.load(str(write_config('[terminal]\ntimezone = "Asia/Urumqi"\n'))).terminal.timezone == "Asia/Urumqi"
+    with pytest.raises(ConfigError, match="terminal.timezone: must be a time zone name"):
+        config.load(str(write_config('[terminal]\ntimezone = "Mars/Olympus"\n')))

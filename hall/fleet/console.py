@@ -58,6 +58,7 @@ PAGE_HEADERS = {
 
 
 def _when(ts: float | None) -> str:
+    """A Unix time in China Standard Time, as every page says under its content (base.html)."""
     if ts is None:
         return "从未 never"
     return clock.local(datetime.fromtimestamp(ts, timezone.utc).replace(tzinfo=None)).strftime("%m-%d %H:%M:%S")

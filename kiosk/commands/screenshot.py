@@ -54,6 +54,7 @@ TARGETS = {
     "rating": ("home", "rating:"),
     "rating-low": ("home", "rating:low"),
     "rating-pick": ("home", "rating:pick"),
+    "rating-prove": ("home", "rating:prove"),
     "rating-done": ("home", "rating:done"),
 }
 READY_TIMEOUT_S = 20

@@ -189,7 +189,27 @@ def test_apply_with_the_id_card_end_to_end(ui, hall):
         assert_readable(ui)
         press(ui, done.ids.rate)
         ui.wait(lambda: ui.screen.name == "rating", what="the rating prompt")
-        assert ui.app.session.data["rating_subject"] == {"kind": "application", "ref": number}
+        assert ui.app.session.data["rating_subject"] == {"kind": "application", "ref": number,
+                                                         "proof": {"id_number": ID_NUMBER}}
+        texts = " ".join(ui.texts())
+        assert f"身份证号: {ID_MASKED}" in texts and ID_NUMBER not in texts, "the proof, masked"
+        press(ui, find_button(ui, "5  非常满意"))
+        press(ui, ui.screen.ids.submit)
+        ui.wait(lambda: ui.screen.name == "rating.done", timeout=15, what="the hall took the rating with its proof")
+        # 返回 after a finished submission goes home, never back to a live 提交; the same form
+        # sent again from its review is the same application on the hall
+        press(ui, find_button(ui, "返回"))
+        ui.wait(lambda: ui.screen.name == "home", what="home after the rating")
+        ui.app.show("apply.review")
+        ui.frames(2)
+        press(ui, ui.screen.ids.submit)
+        ui.wait(lambda: ui.screen.name == "apply.done", timeout=15, what="the number again")
+        assert ui.screen.number == number and hall.count("applications", number=number) == 1
+        with hall_client(hall) as client:
+            mine = client.post("/api/v1/applications/lookup", {"id_number": ID_NUMBER}).data["items"]
+        assert [a["number"] for a in mine] == [number]
+        press(ui, find_button(ui, "返回"))
+        ui.wait(lambda: ui.screen.name == "home", what="home from the done screen")
     finally:
         reader.emulator.remove()
         detach_printer(ui, printer)
@@ -225,6 +245,8 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_lost(ui, online):
     choose_item(ui, "jzz")
     form = ui.screen
     assert form.ids.address.value == ""
+    texts = " ".join(ui.texts())
+    assert "已根据您的证件填写" not in texts and "请填写缺少的内容并核对。" in texts, "typed by hand: no card"
     type_into(ui, form.ids.phone.ids.input, "12345")
     press(ui, form.ids.next)
     ui.frames(3)
@@ -249,6 +271,7 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_lost(ui, online):
     to_review(ui)
     assert "地址: 长沙市芙蓉区******" in ui.texts()
     assert ui.screen.ids.problem.text == ""
+    assert not any("取走" in t for t in ui.texts()), "no card was used: nothing to take away"
 
 
 def test_hall_down_gives_a_local_reference_that_the_outbox_keeps_and_progress_finds(ui, hall):

@@ -128,7 +128,29 @@ def test_booking_end_to_end_with_a_printed_ticket_and_full_slots_in_words(ui, on
     assert next(s for s in slots if s["slot_id"] == slot["slot_id"])["booked"] == slot["booked"] + 1
     press(ui, done.ids.rate)
     ui.wait(lambda: ui.screen.name == "rating")
-    assert ui.app.session.data["rating_subject"] == {"kind": "booking", "ref": booking_number}
+    assert ui.app.session.data["rating_subject"] == {"kind": "booking", "ref": booking_number,
+                                                     "proof": {"id_number": ID_NO}}
+    assert ID_NO not in " ".join(ui.texts()), "the proof, masked"
+    press(ui, find_button(ui, "5  非常满意"))
+    press(ui, ui.screen.ids.submit)
+    ui.wait(lambda: ui.screen.name == "rating.done", timeout=15, what="the hall took the rating with its proof")
+    # 返回 after a finished booking goes home, never to a live 预约; the same booking made again
+    # from its confirm screen is the same booking on the hall
+    press(ui, find_button(ui, "返回"))
+    ui.wait(lambda: ui.screen.name == "home", what="home after the rating")
+    ui.app.show("booking.confirm")
+    ui.frames(2)
+    press(ui, ui.screen.ids.book)
+    ui.wait(lambda: ui.screen.name == "booking.done", timeout=15, what="the booking again")
+    assert ui.app.session.data["booking"]["booked"]["booking_number"] == booking_number
+    with hall_client(hall) as client:
+        slots = client.get("/api/v1/appointments/slots",
+                           params={"outlet_id": ui.app.session.data["booking"]["outlet"]["id"],
+                                   "date": ui.app.session.data["booking"]["date"]}).data
+    assert next(s for s in slots if s["slot_id"] == slot["slot_id"])["booked"] == slot["booked"] + 1
+    assert hall.count("bookings", slot_id=slot["slot_id"]) == slot["booked"] + 1
+    press(ui, find_button(ui, "返回"))
+    ui.wait(lambda: ui.screen.name == "home", what="home from the done screen")
 
 
 def test_the_item_search_runs_on_a_worker_once_typing_pauses(ui, online, monkeypatch):
@@ -168,6 +190,25 @@ def test_identity_from_a_card_is_used_and_shown_masked(ui, online):
     press(ui, ui.screen.ids.book)
     ui.wait(lambda: ui.screen.name == "booking.done", timeout=15)
     assert online.emulator.wait_for_jobs(1, timeout=10)
+
+
+def test_the_words_say_where_the_identity_came_from(ui, online):
+    """"Your ID card was read" only after an ID card; typed by hand, other words."""
+    from screens.identify import ResidentIdentity
+    choose_item_and_outlet(ui, query="")
+    press(ui, first_free(ui.screen.ids.days.children))
+    ui.wait(lambda: ui.screen.ids.slots.children, timeout=10)
+    press(ui, first_free(ui.screen.ids.slots.children))
+    ui.wait(lambda: ui.screen.name == "booking.confirm")
+    for source, words in [("manual", "将以您输入的身份信息预约。"), ("sscard", "已读取您的社保卡，将以此身份预约。"),
+                          ("idcard", "已读取您的身份证，将以此身份预约。")]:
+        ui.app.session.data["identity"] = ResidentIdentity("钱多多", id_number("43012219900202002"), source)
+        ui.app.show("booking.outlet")
+        ui.app.show("booking.confirm")  # entered again: it reads who the resident is
+        ui.frames(3)
+        texts = ui.texts()
+        assert words in texts and (source == "idcard" or not any("身份证，" in t for t in texts)), source
+        assert_readable(ui)
 
 
 def test_hall_down_says_so_and_queues_nothing(ui):

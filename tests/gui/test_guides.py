@@ -150,6 +150,26 @@ def test_categories_narrow_the_list(guides):
     assert all(theme.value in BY_CODE[r["code"]]["themes"] for r in rows(ui))
 
 
+def test_a_search_looks_in_every_service_whatever_category_was_active(guides):
+    ui = guides
+    ui.wait(lambda: ui.screen.filters, what="filters")
+    theme = next(c for c in ui.screen.ids.themes.children if c.value == "社会保障")
+    ui.screen.ids.themes.parent.scroll_to(theme)
+    ui.frames(5)
+    ui.tap(theme)
+    ui.wait(lambda: ui.screen.settled and ui.screen.theme == "社会保障", what="the 社会保障 list")
+    assert not any("居民身份证" in r["name"] for r in rows(ui))
+    ui.screen.ids.search.text = "身份证"
+    ui.wait(lambda: ui.screen.settled and ui.screen.query == "身份证" and rows(ui), what="results")
+    names = [r["name"] for r in rows(ui)]
+    assert "居民身份证首次申领" in names and "居民身份证丢失补领" in names
+    assert ui.screen.theme == "" and ui.screen.ids.themes.children[-1].selected, "全部主题 shown chosen"
+    # a category tapped while searching narrows the search
+    ui.tap(theme)
+    ui.wait(lambda: ui.screen.settled and ui.screen.theme == "社会保障", what="narrowed")
+    assert all("社会保障" in BY_CODE[r["code"]]["themes"] for r in rows(ui)) and ui.screen.query == "身份证"
+
+
 def _open_first_result(ui, query):
     ui.screen.ids.search.text = query
     ui.wait(lambda: ui.screen.settled and ui.screen.query == query and rows(ui), what="results")
@@ -236,6 +256,24 @@ def test_no_copy_and_no_hall_says_so(ui):
         assert_readable(ui)
     finally:
         ui.app.apply_settings(Settings())
+
+
+def test_the_list_fills_by_itself_when_the_hall_comes_up_after_the_terminal(ui, tmp_path):
+    """A first start: the terminal is up before its hall; the catalogue refresh is tried again
+    until the hall answers, and the list on screen redraws when the catalogue lands."""
+    late = HallProcess(tmp_path / "late-hall.sqlite3", log_path=tmp_path / "late-hall.log")
+    ui.app.apply_settings(hall_settings(late.url))
+    try:
+        ui.app.show("home")
+        ui.app.open_service("guides")
+        ui.wait(lambda: ui.screen.settled, timeout=15, what="an answer")
+        assert rows(ui) == [] and "本机暂无办事指南，请到服务窗口咨询。" in ui.texts()
+        late.start()
+        ui.wait(lambda: len(rows(ui)) == len(SEED), timeout=40, what="the list, without a tap")
+        assert ui.screen.status == "" and len(ui.screen.ids.departments.children) > 1, "the filters too"
+    finally:
+        ui.app.apply_settings(Settings())
+        late.stop()
 
 
 def test_english_and_elderly_mode(guides):

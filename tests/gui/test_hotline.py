@@ -78,7 +78,33 @@ def test_complaint_end_to_end_with_a_printed_ticket(ui, online, hall):
     assert_readable(ui)
     press(ui, ui.screen.ids.rate)
     ui.wait(lambda: ui.screen.name == "rating", what="the rating prompt")
-    assert ui.app.session.data["rating_subject"] == {"kind": "request", "ref": ticket}
+    assert ui.app.session.data["rating_subject"] == {"kind": "request", "ref": ticket, "proof": {"phone": PHONE}}
+    texts = " ".join(ui.texts())
+    assert "联系电话: 139****5678" in texts and PHONE not in texts, "the proof, masked"
+    press(ui, find_button(ui, "5  非常满意"))
+    press(ui, ui.screen.ids.submit)
+    ui.wait(lambda: ui.screen.name == "rating.done", timeout=15, what="the hall took the rating with its proof")
+    # 返回 after a finished submission goes home, never to a live 提交; the same form again
+    # (the resident walks the flow once more) is the same request on the hall, and one rating
+    press(ui, find_button(ui, "返回"))
+    ui.wait(lambda: ui.screen.name == "home", what="home after the rating")
+    open_tile(ui, "hotline")
+    press(ui, find_button(ui, "投诉"))
+    ui.wait(lambda: ui.screen.name == "hotline.form", what="the form, as it was typed")
+    press(ui, ui.screen.ids.next)
+    ui.wait(lambda: ui.screen.name == "hotline.review", what="review")
+    press(ui, ui.screen.ids.submit)
+    ui.wait(lambda: ui.screen.name == "hotline.done", timeout=15, what="the ticket again")
+    assert ui.screen.number == ticket and hall.count("requests", phone=PHONE) == 1
+    press(ui, find_button(ui, "返回"))
+    ui.wait(lambda: ui.screen.name == "home", what="home from the done screen")
+    ui.app.show("hotline.done")
+    press(ui, ui.screen.ids.rate)
+    ui.wait(lambda: ui.screen.name == "rating", what="the rating prompt")
+    press(ui, find_button(ui, "5  非常满意"))
+    press(ui, ui.screen.ids.submit)
+    ui.wait(lambda: ui.screen.name == "rating.done", timeout=15, what="the thanks again")
+    assert hall.count("ratings", subject_ref=ticket) == 1
 
 
 def test_a_request_typed_on_the_on_screen_keyboard_alone(ui, online, hall):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -33,6 +34,7 @@ from testing.gui import (
     pixel,
     press,
     type_into,
+    type_on_keyboard,
 )
 
 # the hall's own working-day arithmetic: the seeded signals must agree with it
@@ -222,6 +224,25 @@ def test_on_screen_keyboard_and_a_scanned_receipt_find_finished_and_refused_appl
     assert_readable(ui)
 
 
+def test_a_second_look_up_replaces_the_number(ui, online):
+    """The resident taps the field again after a look-up and types (or keys in) another number:
+    it replaces the first, it is not added to its end."""
+    open_tile(ui, "progress")
+    first, second = online["green"], online["yellow"]
+    type_into(ui, ui.screen.ids.number.ids.input, first["number"])
+    look_up(ui)
+    wait_for_cards(ui)
+    type_into(ui, ui.screen.ids.number.ids.input, second["number"])
+    assert ui.screen.ids.number.value == second["number"]
+    look_up(ui)
+    ui.wait(lambda: cards(ui) and second["item_name"] in ui.texts() and not ui.screen.busy, timeout=15,
+            what="the second application")
+    assert f"申办流水号: {second['number']}" in ui.texts() and ui.screen.ids.number.problem == ""
+    keyboard_number = first["number"]
+    type_on_keyboard(ui, ui.screen.ids.number, [*keyboard_number[:2].lower(), "to:digits", *keyboard_number[2:]])
+    assert ui.screen.ids.number.value.upper() == keyboard_number, "on the on-screen keyboard too"
+
+
 def test_by_id_card_lists_every_application_masked_and_taking_the_card_ends_the_session(ui, online):
     ui.app.apply_settings(hall_settings(ui.app.settings.hall.url, **{**NO_DEVICES, "idcard": "sim:"}))
     open_tile(ui, "progress")
@@ -295,6 +316,29 @@ def test_hall_down_is_said_in_plain_words(ui, online):
     assert cards(ui) == [] and not ui.screen.busy
     assert "正在查询……" not in ui.texts()
     assert_readable(ui)
+
+
+def test_too_many_look_ups_are_said_in_plain_words(ui, tmp_path):
+    """The hall limits look-ups per terminal (hall/limits.py: 429 with Retry-After); the
+    resident hears that, and when to try again, not that the hall cannot be reached."""
+    strict = HallProcess(tmp_path / "strict-hall.sqlite3", log_path=tmp_path / "strict-hall.log",
+                         env={"HALL_LOOKUP_LIMIT_TERMINAL": "2/600"}).start()
+    try:
+        ui.app.apply_settings(hall_settings(strict.url, **NO_DEVICES))
+        open_tile(ui, "progress")
+        for _ in range(2):
+            type_number(ui, "SB19990101000000")
+            look_up(ui)
+            ui.wait(lambda: NOT_FOUND in ui.texts(), timeout=15, what="the not-found words")
+        type_number(ui, "SB19990101000001")
+        look_up(ui)
+        ui.wait(lambda: not ui.screen.busy and ui.screen.problem, timeout=15, what="an answer")
+        wait = re.search(r"刚才的查询次数过多，请 (\d+) 分钟后再试", " ".join(ui.texts()))
+        assert wait and 1 <= int(wait.group(1)) <= 10, "when to try again, from the hall's Retry-After"
+        assert HALL_DOWN not in ui.texts() and cards(ui) == []
+        assert_readable(ui)
+    finally:
+        strict.stop()
 
 
 def test_local_reference_says_queued_then_shows_the_halls_number_once_sent(ui, online, hall):

@@ -1,6 +1,7 @@
 """好差评 on the real app against a running hall: five levels in words, the five indicators,
 a low rating refused without a reason (and nothing queued), 一事一评 (a second rating refused),
-rating from the home tile by receipt number or by service name, voice prompts on and off."""
+rating from the home tile by receipt number (with the resident's proof, masked) or by service
+name, a rating without or with a wrong proof refused, voice prompts on and off."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.gui
 NO_DEVICES = {kind: "none:" for kind in ONLY_PRINTER}
 LEVEL_WORDS = ["5  非常满意", "4  满意", "3  基本满意", "2  不满意", "1  非常不满意"]
 INDICATORS = ["整体满意度", "办事效率", "办事指南精确度", "办事便捷度", "平台操作性"]
+PHONE, PHONE_MASKED = "13800138000", "138****8000"
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +39,12 @@ def online(ui, hall):
 def new_ticket(hall) -> str:
     with hall_client(hall) as client:
         return client.post("/api/v1/requests", {"type": "咨询", "content": "请问社保卡怎么补办",
-                                                "phone": "13800138000"}).data["ticket"]
+                                                "phone": PHONE}).data["ticket"]
 
 
 def open_rating_for(ui, ticket):
     ui.app.show("home")
-    ui.app.session.data["rating_subject"] = {"kind": "request", "ref": ticket}
+    ui.app.session.data["rating_subject"] = {"kind": "request", "ref": ticket, "proof": {"phone": PHONE}}
     ui.app.show("rating")
     ui.wait(lambda: ui.screen.name == "rating")
     ui.frames(3)
@@ -58,7 +60,7 @@ def test_low_rating_needs_a_reason_then_goes_to_the_hall_once(ui, online, hall):
     texts = ui.texts()
     assert all(w in texts for w in LEVEL_WORDS), "levels are words, not only stars or colours"
     assert all(w in texts for w in INDICATORS)
-    assert f"12345 诉求: {ticket}" in texts
+    assert f"12345 诉求: {ticket}\n联系电话: {PHONE_MASKED}" in texts, "what is rated, and the proof masked"
     assert_readable(ui)
     press(ui, find_button(ui, "非常不满意"))
     assert ui.screen.ids.why.parent is not None, "a low rating asks what went wrong"
@@ -114,6 +116,15 @@ def test_from_the_home_tile_by_receipt_number_and_by_service_name(ui, online, ha
     press(ui, ui.screen.ids.find)
     assert ui.app.session.data["rating_subject"] == {"kind": "request", "ref": ticket}
     assert ui.screen.ids.picker.parent is None
+    # the hall takes a request's rating only from the one who filed it: the phone, on its keypad
+    assert ui.screen.ids.proof_box.parent is not None and "联系电话" in " ".join(ui.texts())
+    type_on_keyboard(ui, ui.screen.ids.proof, list(PHONE))
+    press(ui, ui.screen.ids.prove)
+    assert ui.app.session.data["rating_subject"]["proof"] == {"phone": PHONE}
+    assert ui.screen.ids.proof_box.parent is None
+    texts = " ".join(ui.texts())
+    assert PHONE_MASKED in texts and PHONE not in texts, "the proof is shown masked"
+    assert_readable(ui)
     press(ui, find_button(ui, "4  满意"))
     press(ui, ui.screen.ids.submit)
     ui.wait(lambda: ui.screen.name == "rating.done", timeout=15)
@@ -134,13 +145,51 @@ def test_from_the_home_tile_by_receipt_number_and_by_service_name(ui, online, ha
     assert [r.state for r in sent_ratings(ui)] == ["sent", "sent"]
 
 
-def test_unknown_receipt_number_is_refused_in_words(ui, online):
+def pick_by_number(ui, number, proof=None):
     open_tile(ui, "rating")
-    type_into(ui, ui.screen.ids.ref.ids.input, "RQ20260101999999")
+    type_into(ui, ui.screen.ids.ref.ids.input, number)
     press(ui, ui.screen.ids.find)
+    if proof is not None:
+        type_into(ui, ui.screen.ids.proof.ids.input, proof)
+        press(ui, ui.screen.ids.prove)
     press(ui, find_button(ui, "5  非常满意"))
+
+
+def test_unknown_receipt_number_is_refused_in_words(ui, online):
+    pick_by_number(ui, "RQ20260101999999", PHONE)
     press(ui, ui.screen.ids.submit)
     ui.wait(lambda: "没有找到该编号" in ui.screen.ids.problem.text, timeout=15)
+
+
+def test_a_rating_without_or_with_a_wrong_proof_is_refused(ui, online, hall):
+    """一事一评 stays the resident's: no proof, nothing leaves the terminal; a stranger's phone,
+    the hall refuses it as it would an unknown number, the screen says so and asks again; the
+    resident's own phone is then taken (the refusal did not use the one rating up)."""
+    ticket = new_ticket(hall)
+    pick_by_number(ui, ticket)
+    press(ui, ui.screen.ids.submit)
+    ui.frames(3)
+    assert "请输入提出诉求时留下的联系电话" in ui.screen.ids.problem.text
+    assert sent_ratings(ui) == [], "no rating is sent without proof"
+    type_into(ui, ui.screen.ids.proof.ids.input, "138001")
+    press(ui, ui.screen.ids.prove)
+    assert ui.screen.ids.proof.problem, "not a phone number: said at once"
+    assert "proof" not in ui.app.session.data["rating_subject"]
+    ui.screen.ids.proof.value = ""
+    type_into(ui, ui.screen.ids.proof.ids.input, "13912345678")  # a stranger's
+    press(ui, ui.screen.ids.prove)
+    press(ui, ui.screen.ids.submit)
+    ui.wait(lambda: "没有找到该编号" in ui.screen.ids.problem.text, timeout=15, what="the refusal")
+    assert "电话不符" in ui.screen.ids.problem.text
+    assert [r.state for r in sent_ratings(ui)] == ["rejected"]
+    assert ui.screen.ids.picker.parent is not None and "rating_subject" not in ui.app.session.data
+    press(ui, ui.screen.ids.find)  # the number is still there; the proof is asked again
+    type_into(ui, ui.screen.ids.proof.ids.input, PHONE)
+    press(ui, ui.screen.ids.prove)
+    press(ui, find_button(ui, "5  非常满意"))
+    press(ui, ui.screen.ids.submit)
+    ui.wait(lambda: ui.screen.name == "rating.done", timeout=15, what="the resident's own rating")
+    assert [r.state for r in sent_ratings(ui)] == ["rejected", "sent"]
 
 
 def test_english_elderly_rating_screen_is_readable(ui, online, hall):

@@ -249,3 +249,25 @@ def test_wait_times_out_while_the_hall_does_not_answer(store, client_for):
     assert row.state == "queued" and row.attempts == 0
     assert 1.0 <= waited < 3.0
     assert outbox.wait("LOCAL-NOSUCH22", timeout=5) is None  # an unknown reference: at once
+
+
+def test_one_filled_form_is_queued_and_recorded_once(hall, store, client_for):
+    """The same form submitted again under its key gets its first reference; once the hall has
+    refused a form, the same key is tried afresh (under the form's next key)."""
+    client = client_for(hall.url, retries=0)
+    outbox = make_outbox(store, client)
+    id_no = id_number("11010519800101005")
+    form = application(online_item_code(client), id_no, "twice")
+    ref = outbox.submit("application", form, idempotency_key="form-0123456789")
+    assert outbox.send_now().sent == 1
+    assert outbox.submit("application", form, idempotency_key="form-0123456789") == ref
+    assert outbox.send_now().sent == 0 and len(applications_of(client, id_no)) == 1
+    assert len(outbox.store.outbox_rows()) == 1
+    refused = application("NO-SUCH-ITEM", id_no, "x")
+    first = outbox.submit("application", refused, idempotency_key="form-refused-01")
+    assert outbox.send_now().rejected == 1
+    again = outbox.submit("application", refused, idempotency_key="form-refused-01")
+    assert again != first and outbox.lookup(again).idempotency_key == "form-refused-01.2"
+    assert outbox.send_now().rejected == 1
+    assert outbox.lookup(outbox.submit("application", refused, idempotency_key="form-refused-01")
+                         ).idempotency_key == "form-refused-01.3"
