@@ -144,9 +144,12 @@ def message(field: dict | None, key: str, problem: str, lang: str) -> str:
 
 def parse(field: dict, text: str) -> Any:
     """A typed entry as the form holds it: numbers as JSON numbers ("4.0" stays a float, so an
-    integer field says it is not whole), everything else as the stripped text. A number that
+    integer field says it is not whole), eight digits of a date as YYYY-MM-DD (the digit keys
+    have no dash), everything else as the stripped text. A number that
     cannot be read stays text, which check() calls the wrong type."""
     text = text.strip()
+    if field["type"] == "date" and re.fullmatch(r"\d{8}", text, re.ASCII):
+        return f"{text[:4]}-{text[4:6]}-{text[6:]}"  # typed on the digit keys: 19900307
     if field["type"] != "number" or not text:
         return text
     try:

@@ -47,11 +47,12 @@ def name_problem(name: str, required: bool = False) -> str:
 
 
 # blocking work (run it through app.background) ---------------------------------------------
-def submit_and_wait(kind: str, payload: dict, timeout: float = WAIT_FOR_HALL):
-    """Queue a submission and wait up to `timeout` s for the hall's answer. Returns (local
-    reference, outbox row: sent, rejected, or still queued after a try or the timeout)."""
+def submit_and_wait(kind: str, payload: dict, timeout: float = WAIT_FOR_HALL, files: dict | None = None):
+    """Queue a submission (with its `files`, see Outbox.submit) and wait up to `timeout` s for the
+    hall's answer. Returns (local reference, outbox row: sent, rejected, or still queued after a
+    try or the timeout)."""
     outbox = app().services.outbox
-    ref = outbox.submit(kind, payload)
+    ref = outbox.submit(kind, payload, files)
     return ref, outbox.wait(ref, timeout)
 
 
@@ -146,9 +147,10 @@ class ReviewScreen(FlowScreen):
     refused = ""    # message id: the hall refused what the terminal's own checks let through
     not_saved = ""  # message id: the terminal could not queue it
 
-    def send(self, kind: str, payload: dict) -> None:
+    def send(self, kind: str, payload: dict, files: dict | None = None) -> None:
         self.busy = True
-        app().background(submit_and_wait, kind, payload, done=self._answered, failed=self._failed)
+        app().background(submit_and_wait, kind, payload, WAIT_FOR_HALL, files,
+                         done=self._answered, failed=self._failed)
 
     def _answered(self, result) -> None:
         self.busy = False
