@@ -63,3 +63,9 @@ def test_prefill_fills_only_fitting_types():
     assert forms.prefill(sex, sources) == "male"
     assert forms.prefill({"key": "p", "type": "phone", "prefill": "session.phone"}, sources) == "13800138000"
     assert forms.prefill({"key": "p", "type": "phone"}, sources) is None
+
+
+def test_a_date_typed_as_eight_digits_is_a_date():
+    field = {"key": "d", "type": "date"}
+    assert forms.parse(field, "19900307") == "1990-03-07"
+    assert forms.check({"fields": [field]}, {"d": forms.parse(field, "19900230")}) == {"d": "not a date"}
