@@ -1,0 +1,59 @@
+"""Driving the apply flow's item form, materials and signature (screens/apply.py) in GUI tests."""
+
+from __future__ import annotations
+
+import math
+
+from testing.driver import press, reveal, type_into
+
+
+def field(ui, key: str):
+    """The form widget of field `key` on the form screen."""
+    found = [w for w in ui.screen.widgets() if w.field["key"] == key]
+    assert found, f"no field {key!r} on the form: {[w.field['key'] for w in ui.screen.widgets()]}"
+    return found[0]
+
+
+def fill(ui, key: str, text: str) -> None:
+    """Type `text` into a typed field (as a hardware keyboard does)."""
+    widget = field(ui, key)
+    widget.ids.input.text = ""
+    type_into(ui, widget.ids.input, text)
+
+
+def choose(ui, key: str, value) -> None:
+    """Tap the option `value` of a choice or yes/no field."""
+    button = next(b for b in field(ui, key).ids.buttons.children if b.value == value)
+    reveal(ui, button)
+    press(ui, button)
+    assert field(ui, key).value == value
+
+
+def material_row(ui, key: str):
+    return next(r for r in ui.screen.ids.materials.children if r.material["key"] == key)
+
+
+def hand_in(ui, key: str, how: str) -> None:
+    """On the materials screen: tap how material `key` is handed in (camera opens the camera screen)."""
+    button = material_row(ui, key).ids[how]
+    reveal(ui, button)
+    press(ui, button)
+
+
+def sign(ui) -> None:
+    """Draw a signature on the review screen's pad with a finger, and confirm it."""
+    from kivy.tests.common import UnitTestTouch
+    pad = ui.screen.ids.pad
+    for stroke in range(3):
+        points = [(pad.x + pad.width * (0.1 + 0.27 * stroke + 0.22 * t),
+                   pad.y + pad.height * (0.5 + 0.3 * math.sin(t * 7 + stroke))) for t in (i / 20 for i in range(21))]
+        touch = UnitTestTouch(*pad.to_window(*points[0]))
+        touch.touch_down()
+        for x, y in points[1:]:
+            touch.touch_move(*pad.to_window(x, y))
+            ui.frames(1)
+        touch.touch_up()
+    ui.frames(2)
+    assert pad.signed
+    press(ui, ui.screen.ids.confirm_signature)
+    assert ui.screen.confirmed

