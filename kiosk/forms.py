@@ -135,7 +135,9 @@ def message(field: dict | None, key: str, problem: str, lang: str) -> str:
     """The problem as a translated sentence naming the field (`field` None: a key the form lacks)."""
     field = field or {"key": key, "type": "text"}
     text = translate(MESSAGES.get(problem, "{field}: please check this value."), lang)
-    bounds = {name: field.get(name, "") for name in ("min", "max", "earliest", "latest")}
+    bounds = {name: field.get(name, "") for name in ("min", "max")}
+    for name in ("earliest", "latest"):  # "today+N" said as the day it is
+        bounds[name] = resolve_date(field[name], today_cst()).isoformat() if field.get(name) else ""
     kind = field.get("type", "text")
     bounds["min_length"] = field.get("min_length", 0)
     bounds["max_length"] = field.get("max_length", DEFAULT_MAX_LENGTH.get(kind, 100))

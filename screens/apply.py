@@ -233,7 +233,7 @@ class MaterialRow(BoxLayout):
         name = applications.material_name(m, lang) if m else ""
         return name + (f" ({form}{count})" if form else "") + (" *" if m.get("required") else "")
 
-    def state(self, lang: str) -> str:
+    def state(self, lang: str, *_bindings) -> str:
         t = lambda msgid: app().t(msgid, lang)  # noqa: E731
         if self.how == "camera" and self.pages:
             return t("{count} pages photographed").format(count=self.pages)
@@ -304,6 +304,7 @@ class ApplyCameraScreen(FlowScreen):
 
     material_name = StringProperty("")
     status = StringProperty("")     # message id: a capture's problem (the preview has its own)
+    status_args = DictProperty({})  # what the message names ({count})
     busy = BooleanProperty(False)
     retaking = NumericProperty(-1)  # the page index the next photo replaces, -1: a new page
     count_text = StringProperty("")
@@ -343,7 +344,8 @@ class ApplyCameraScreen(FlowScreen):
         if self.busy:
             return
         if self.retaking < 0 and application_files().count() >= applications.max_pages(definition()):
-            self.status = applications.TOO_MANY_PAGES.format(count=applications.max_pages(definition()))
+            self.status_args = {"count": applications.max_pages(definition())}
+            self.status = applications.TOO_MANY_PAGES
             return
         self.busy, self.status = True, "Taking the photo..."
         app().background(capture_page, done=self._taken, failed=self._failed)

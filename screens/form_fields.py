@@ -39,7 +39,7 @@ class FormField(BoxLayout):
         hint = HINTS.get(self.field.get("type", ""))
         return "  ".join(t for t in (text, app().t(hint, lang) if hint else "") if t)
 
-    def problem_text(self, lang: str) -> str:
+    def problem_text(self, lang: str, *_bindings) -> str:
         return forms.message(self.field, self.field.get("key", ""), self.problem, lang) if self.problem else ""
 
     @property
@@ -57,9 +57,13 @@ class FormField(BoxLayout):
 class TextFormField(FormField):
     """text, long_text, address, phone, ID number, number and date: typed."""
 
+    @property
+    def keyboard(self) -> str:
+        return KEYBOARDS.get(self.field["type"], ("pinyin",))[0]
+
     def watch(self, dock) -> None:
-        layout, layouts = KEYBOARDS.get(self.field["type"], ("pinyin", ["pinyin", "letters", "digits"]))
-        dock.watch(self.ids.input, layout, layouts)
+        layouts = KEYBOARDS.get(self.field["type"], ("pinyin", ["pinyin", "letters", "digits"]))[1]
+        dock.watch(self.ids.input, self.keyboard, layouts)
 
     @property
     def value(self):

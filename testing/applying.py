@@ -18,6 +18,12 @@ def fill(ui, key: str, text: str) -> None:
     """Type `text` into a typed field (as a hardware keyboard does)."""
     widget = field(ui, key)
     widget.ids.input.text = ""
+    view = widget.parent
+    while view is not None and type(view).__name__ != "ScrollView":
+        view = view.parent
+    if view is not None:  # the whole field in view (its label too), as a resident scrolls to it
+        view.scroll_to(widget, padding=20, animate=False)
+        ui.frames(3)
     type_into(ui, widget.ids.input, text)
 
 

@@ -69,3 +69,9 @@ def test_a_date_typed_as_eight_digits_is_a_date():
     field = {"key": "d", "type": "date"}
     assert forms.parse(field, "19900307") == "1990-03-07"
     assert forms.check({"fields": [field]}, {"d": forms.parse(field, "19900230")}) == {"d": "not a date"}
+
+
+def test_a_date_bound_is_said_as_the_day_it_is():
+    field = {"key": "d", "label": {"zh": "日期", "en": "Date"}, "type": "date", "latest": "today+1"}
+    tomorrow = forms.resolve_date("today+1", forms.today_cst()).isoformat()
+    assert forms.message(field, "d", "too late", "en") == f"Date: the date is too late (not after {tomorrow})."

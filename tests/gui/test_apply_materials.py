@@ -52,6 +52,7 @@ def devices(ui, hall):
     yield reader, camera, printer
     reader.emulator.remove()
     camera.emulator.clear()
+    camera.emulator.show(1)
     detach_printer(ui, printer)
 
 
@@ -159,3 +160,140 @@ def test_apply_with_own_fields_id_card_photographed_pages_and_a_signature(ui, de
     assert SESSION_FILES not in ui.app.session.data
     assert len(ui.app.screen("apply.camera").ids.thumbs.children) == 0
     assert ui.app.screen("apply.review").ids.pad.strokes == []
+
+
+# the parts, from a filled form on ---------------------------------------------------------------
+def at_materials(ui) -> None:
+    """The resident identified by card, the item's form filled (as the test above leaves it)."""
+    from screens.flow import flow_data
+    from screens.identify import ResidentIdentity
+    ui.app.session.data["identity"] = ResidentIdentity("张晓明", "430102199003075518", "idcard", ADDRESS)
+    item = ui.app.services.catalog.item(ITEM_CODE)
+    flow_data("apply").update(item={"code": ITEM_CODE, "name": item["name"], "limit": 0, "form": item["form"]},
+                              form={"employment": "self", "start_date": "2024-03-01", "phone": PHONE,
+                                    "address": ADDRESS})
+    ui.app.show("apply.materials")
+    ui.wait(lambda: ui.screen.name == "apply.materials", what="the materials")
+    ui.frames(3)
+
+
+def to_camera(ui, key="m2") -> None:
+    hand_in(ui, key, "camera")
+    ui.wait(lambda: ui.screen.name == "apply.camera", what="the camera screen")
+    ui.wait(lambda: ui.screen.ids.preview.found, timeout=10, what="the page outline")
+
+
+def test_required_materials_block_next_with_a_plain_message(ui, devices):
+    at_materials(ui)
+    press(ui, ui.screen.ids.next)
+    assert ui.screen.name == "apply.materials"
+    assert ui.screen.problem == "请提交所有标 * 的材料：居民身份证、劳动合同或营业执照。"
+    hand_in(ui, "m1", "id_card")
+    press(ui, ui.screen.ids.next)
+    assert ui.screen.name == "apply.materials" and ui.screen.problem == "请提交所有标 * 的材料：劳动合同或营业执照。"
+    to_camera(ui)
+    press(ui, ui.screen.ids.done)  # nothing photographed: not handed in
+    ui.wait(lambda: ui.screen.name == "apply.materials", what="back to the materials")
+    assert material_row(ui, "m2").how == ""
+    press(ui, ui.screen.ids.next)
+    assert ui.screen.problem == "请提交所有标 * 的材料：劳动合同或营业执照。"
+    assert material_row(ui, "m2").ids.window.disabled, "the contract is only accepted photographed"
+    assert_readable(ui)
+
+
+def test_pages_are_retaken_and_removed(ui, devices):
+    _reader, camera, _printer = devices
+    from screens.apply import application_files
+    at_materials(ui)
+    to_camera(ui)
+    photograph(ui, camera, LEASE[0].key, LEASE[1].key)
+    first, second = (bytes(p.jpeg) for p in application_files().of("m2"))
+    cells = {c.index: c for c in ui.screen.ids.thumbs.children}
+    press(ui, cells[0].ids.retake_button)
+    assert ui.screen.retaking == 0 and ui.screen.ids.take.text == "重拍第 1 页"
+    photograph(ui, camera, "hukou")
+    pages = application_files().of("m2")
+    assert len(pages) == 2 and bytes(pages[0].jpeg) != first and bytes(pages[1].jpeg) == second
+    cells = {c.index: c for c in ui.screen.ids.thumbs.children}
+    press(ui, cells[1].ids.remove_button)
+    ui.frames(3)
+    assert [bytes(p.jpeg) for p in application_files().of("m2")] == [bytes(pages[0].jpeg)]
+    assert len(ui.screen.ids.thumbs.children) == 1 and "已拍 1 页，本次申请最多 20 页" in ui.texts()
+    assert_readable(ui)
+
+
+def test_at_most_twenty_pages(ui, devices):
+    _reader, camera, _printer = devices
+    from hardware.camera.page import Page
+    from screens.apply import application_files
+    from testing.materials import page_jpeg
+    at_materials(ui)
+    files = application_files()
+    for _ in range(20):
+        files.add("m2", Page(bytearray(page_jpeg(1)), 1240, 1754, 150, 75))
+    to_camera(ui)
+    before = camera.counters.get("captures", 0)
+    press(ui, ui.screen.ids.take)
+    ui.frames(3)
+    assert "一次申请最多 20 页。请先删除一页再拍。" in ui.texts()
+    assert camera.counters.get("captures", 0) == before and files.count() == 20
+    press(ui, next(c for c in ui.screen.ids.thumbs.children if c.index == 0).ids.remove_button)
+    photograph(ui, camera, LEASE[0].key)
+    assert files.count() == 20
+
+
+@pytest.mark.parametrize("fault,words", [
+    ("dark", "画面太暗。请打开高拍仪的灯后重试。"),
+    ("no page", "没有找到纸张。请把材料平放在画面内再试。"),
+    ("unplug", "高拍仪未连接。您可以改为把这份材料带到服务窗口。"),
+])
+def test_camera_faults_say_what_to_do(ui, devices, fault, words):
+    _reader, camera, _printer = devices
+    from screens.apply import application_files
+    at_materials(ui)
+    hand_in(ui, "m1", "id_card")
+    to_camera(ui)
+    preview = ui.screen.ids.preview
+    {"dark": lambda: camera.emulator.set_dark(True), "no page": lambda: camera.emulator.show(None),
+     "unplug": camera.emulator.unplug}[fault]()
+    if fault != "unplug":  # the preview says so as it happens
+        ui.wait(lambda: not preview.found and words in ui.texts(), timeout=10, what=f"the preview's {fault}")
+    press(ui, ui.screen.ids.take)
+    ui.wait(lambda: not ui.screen.busy, timeout=30, what="the capture to fail")
+    assert words in ui.texts(), ui.texts()
+    assert application_files().of("m2") == []
+    assert_readable(ui)
+    camera.emulator.clear()
+    camera.emulator.show(LEASE[0].key)
+    if fault == "unplug":
+        camera.emulator.plug()
+    ui.wait(lambda: preview.found, timeout=30, what="the picture back")
+    photograph(ui, camera, LEASE[0].key)  # retake works once the fault is gone
+    assert len(application_files().of("m2")) == 1
+
+
+def test_a_frozen_camera_says_no_picture_and_offers_the_window(ui, devices):
+    _reader, camera, _printer = devices
+    at_materials(ui)
+    to_camera(ui)
+    camera.emulator.freeze()
+    ui.wait(lambda: "高拍仪没有画面。请重试，或把这份材料带到服务窗口。" in ui.texts(), timeout=15,
+            what="no picture")
+    camera.emulator.freeze(False)
+    # the contract accepts only photographs: bringing it instead is refused by the definition
+    press(ui, ui.screen.ids.bring)
+    ui.wait(lambda: ui.screen.name == "apply.materials", what="the materials")
+
+
+def test_english_and_elderly_mode_on_the_camera_and_materials(ui, devices):
+    _reader, camera, _printer = devices
+    ui.app.lang, ui.app.elderly = "en", True
+    at_materials(ui)
+    assert "Employment contract or business licence (electronic copy) *" in ui.texts()
+    assert_readable(ui)
+    assert_elderly_sizes(ui)
+    to_camera(ui)
+    photograph(ui, camera, LEASE[0].key)
+    assert "Pages: 1 of at most 20 in this application" in ui.texts()
+    assert_readable(ui)
+    assert_elderly_sizes(ui)
