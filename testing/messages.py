@@ -4,6 +4,7 @@ import ast
 from pathlib import Path
 
 SCREENS = Path(__file__).resolve().parent.parent / "screens"
+KIOSK = SCREENS.parent / "kiosk"
 
 
 def _literal(path: Path, name: str):
@@ -17,4 +18,11 @@ def python_message_ids() -> set[str]:
     ids = set(_literal(SCREENS / "attract.py", "TIPS"))
     for label, hint in _literal(SCREENS / "home.py", "SERVICE_LABELS").values():
         ids |= {label, hint}
+    ids |= set(_literal(KIOSK / "forms.py", "MESSAGES").values())  # form problems, by their field
+    ids |= set(_literal(SCREENS / "form_fields.py", "HINTS").values())
+    ids |= set(_literal(KIOSK / "applications.py", "FORMS").values())
+    for name in ("MISSING", "TOO_MANY_PAGES", "SIGN"):
+        ids.add(_literal(KIOSK / "applications.py", name))
+    for name in ("OFFLINE", "NO_PICTURE", "DARK", "NO_PAGE", "CAPTURE_FAILED"):
+        ids.add(_literal(SCREENS / "camera_view.py", name))
     return ids
