@@ -435,6 +435,12 @@ class ApplyReviewScreen(ReviewScreen):
         application_files().unsign()
         self.confirmed = False
 
+    def changed_signature(self) -> None:
+        """Drawn on after confirming: the confirmed PNG is no longer what the pad shows."""
+        if self.confirmed:
+            application_files().unsign()
+            self.confirmed = False
+
     def confirm_signature(self) -> None:
         if not self.ids.pad.signed:
             self.ids.problem.text = app().t(applications.SIGN)
@@ -612,7 +618,9 @@ def _camera_screenshot(kiosk_app, data: dict, pages: int):
     device.open()
     device.enable()
     camera_view.screenshot_camera = device
-    kiosk_app.bind(on_stop=lambda *_: device.close())
+    def close(*_):
+        device.close()  # no OpenCV thread left at exit (an on_stop handler returns None)
+    kiosk_app.bind(on_stop=close)
     data["camera_for"] = "m2"
     for n in range(pages):
         application_files().add("m2", device.capture())

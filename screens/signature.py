@@ -31,6 +31,7 @@ class SignaturePad(Widget):
 
     signed = BooleanProperty(False)   # enough has been drawn to count as a signature
     ink = NumericProperty(4)
+    drawn = NumericProperty(0)        # strokes begun: a change after a confirmed signature
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -43,6 +44,7 @@ class SignaturePad(Widget):
             return super().on_touch_down(touch)
         touch.grab(self)
         self.strokes.append([self._unit(touch.pos)])
+        self.drawn += 1
         with self.canvas:
             Color(0.05, 0.1, 0.35, 1)
             self._lines.append(Line(points=self._points(self.strokes[-1]), width=self.ink, cap="round", joint="round"))

@@ -297,3 +297,18 @@ def test_english_and_elderly_mode_on_the_camera_and_materials(ui, devices):
     assert "Pages: 1 of at most 20 in this application" in ui.texts()
     assert_readable(ui)
     assert_elderly_sizes(ui)
+
+
+def test_strokes_are_smoothed_and_the_png_has_ink(ui):
+    import io
+
+    from PIL import Image
+
+    from screens.signature import PNG_SIZE, SignaturePad, smooth
+    corner = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0)]
+    cut = smooth(corner, rounds=1)
+    assert cut[0] == corner[0] and cut[-1] == corner[-1] and (1.0, 0.0) not in cut and len(cut) == 6
+    pad = SignaturePad()
+    pad.strokes = [[(0.1, 0.5), (0.5, 0.9), (0.9, 0.5)]]
+    image = Image.open(io.BytesIO(pad.png()))
+    assert image.size == PNG_SIZE and image.getextrema()[0] == 0, "dark ink on white"
