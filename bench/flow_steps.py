@@ -13,6 +13,7 @@ or, for a step that stays on its screen, once its answer is shown.
 from __future__ import annotations
 
 import argparse
+import time
 from collections import defaultdict
 
 from ui_support import (on_screen, settings_for, start_app, start_hall, stop, summary_ms,
@@ -72,10 +73,12 @@ def one_round(ui, times: dict[str, list[float]], n: int) -> None:
     step("identify: continue -> item list", timed_press(ui, ui.screen.ids.go, lambda: ui.screen.name
                                                         == "apply.item" and bool(ui.screen.ids.list.data)))
     step("apply: item -> form", timed_press(ui, first_row(ui, ui.screen.ids.list), on_screen(ui, "apply.form")))
-    form = ui.screen
-    if not form.ids.phone.value:
-        type_into(ui, form.ids.phone.ids.input, PHONE)
-    step("apply: form -> review", timed_press(ui, form.ids.next, on_screen(ui, "apply.review")))
+    from testing.applying import complete_to_review, field
+    if not field(ui, "phone").value:
+        type_into(ui, field(ui, "phone").ids.input, PHONE)
+    began = time.perf_counter()
+    complete_to_review(ui)  # its own fields, the materials (ID card, window or camera), the signature
+    step("apply: form -> materials -> review (signed)", time.perf_counter() - began)
     step("apply: submit -> number (hall)", timed_press(ui, ui.screen.ids.submit, on_screen(ui, "apply.done")))
     number = ui.screen.number
     step("apply: rate -> rating", timed_press(ui, ui.screen.ids.rate, on_screen(ui, "rating")))

@@ -111,7 +111,8 @@ def guide_summary(item: dict, lang: str) -> Receipt:
 
 
 def application_receipt(reference: str, item_name: str, name_masked: str, id_masked: str,
-                        offline: bool, progress_url: str | None, lang: str) -> Receipt:
+                        offline: bool, progress_url: str | None, lang: str, bring: list[str] = ()) -> Receipt:
+    """`bring`: the materials the resident brings to the service window (their names)."""
     t = lambda msgid: translate(msgid, lang)  # noqa: E731
     r = Receipt().title(t("Application receipt")).rule()
     r.line(t("Local reference") if offline else t("Application number"), reference)
@@ -126,6 +127,11 @@ def application_receipt(reference: str, item_name: str, name_masked: str, id_mas
     else:
         r.text(t("Keep this receipt. Use the application number to check progress at a "
                  "terminal or online."))
+    if bring:
+        r.rule()
+        r.text(t("Please bring to the service window:"))
+        for name in bring:
+            r.text(f"· {name}")
     r.barcode(reference)
     if progress_url:
         r.text(t("Scan to follow the progress on your phone"), align="center")

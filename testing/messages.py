@@ -4,6 +4,7 @@ import ast
 from pathlib import Path
 
 SCREENS = Path(__file__).resolve().parent.parent / "screens"
+KIOSK = SCREENS.parent / "kiosk"
 
 
 def _literal(path: Path, name: str):
@@ -22,4 +23,11 @@ def python_message_ids() -> set[str]:
     ids |= {_literal(SCREENS / "identify.py", "FILL_IN"), _literal(SCREENS / "rating.py", "NOT_FOUND")}
     ids |= set(_literal(SCREENS / "rating.py", "PROOF_ASK").values())
     ids.add(_literal(SCREENS / "progress.py", "RATE_LIMITED"))
+    ids |= set(_literal(KIOSK / "forms.py", "MESSAGES").values())  # form problems, by their field
+    ids |= set(_literal(SCREENS / "form_fields.py", "HINTS").values())
+    ids |= set(_literal(KIOSK / "applications.py", "FORMS").values())
+    for name in ("MISSING", "TOO_MANY_PAGES", "SIGN"):
+        ids.add(_literal(KIOSK / "applications.py", name))
+    for name in ("OFFLINE", "NO_PICTURE", "DARK", "NO_PAGE", "CAPTURE_FAILED"):
+        ids.add(_literal(SCREENS / "camera_view.py", name))
     return ids

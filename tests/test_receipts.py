@@ -187,3 +187,20 @@ def test_a_printer_that_is_gone_and_no_printer_at_all(printer):
 def test_bad_receipt_content_is_an_outcome_too(printer):
     outcome = receipts.print_receipt(printer, receipts.guide_summary({**ITEM, "name": "x\x1b@"}, "zh"))
     assert outcome == receipts.PrintOutcome(False, "The receipt could not be printed.", "layout")
+
+
+def test_application_receipt_lists_what_to_bring_to_the_window(printer, tmp_path):
+    bring = ["居住证明", "就业或就读证明"]
+    job = printed(printer, receipts.application_receipt(
+        "SB20261123654321", "居住证申领", "欧*远", "4301**********1236", offline=False,
+        progress_url="https://zwfw.example.gov.cn/progress/SB20261123654321", lang="zh", bring=bring))
+    lines = job.text.splitlines()
+    at = lines.index("请带到服务窗口：")
+    assert lines[at + 1:at + 3] == ["· 居住证明", "· 就业或就读证明"]
+    png = preview(printer, job)
+    (tmp_path / "receipt.png").write_bytes(png)
+    assert "QR-Code:https://zwfw.example.gov.cn/progress/SB20261123654321" in zbar(png, tmp_path)
+    nothing = printed(printer, receipts.application_receipt(
+        "SB20261123654321", "居住证申领", "欧*远", "4301**********1236", offline=False, progress_url=None,
+        lang="en"))
+    assert "bring" not in nothing.text.lower()

@@ -1,6 +1,7 @@
 """网上申办 on the real app against a running hall: the ID card on the card reader emulator ->
-an online item -> the form prefilled from the card, the phone typed on the on-screen keyboard ->
-review (masked) -> submitted through the outbox -> 申办流水号 on screen and on the receipt in the
+an online item -> its own form prefilled from the card, the phone typed on the on-screen keyboard ->
+materials (the ID card, the rest brought to the window) -> review (masked), signed -> submitted
+through the outbox -> 申办流水号 on screen and on the receipt in the
 printer emulator (with the progress QR code) -> the application at the hall -> the rating prompt.
 Also: bad input refused field by field; the hall down gives a LOCAL reference that the outbox
 keeps and the progress screen finds; paper out shows the receipt's QR code; taking the card away
@@ -34,6 +35,8 @@ from testing.gui import (
     type_on_keyboard,
     widget_image,
 )
+from kiosk.forms import today_cst
+from testing.applying import choose, field, fill, hand_in, sign
 
 pytestmark = pytest.mark.gui
 # the seed ID card "mainland" (fictional)
@@ -104,13 +107,32 @@ def choose_item(ui, query: str, code: str = ITEM_CODE) -> None:
     ui.wait(lambda: ui.screen.name == "apply.form", what="the form")
 
 
-def to_review(ui) -> None:
+def fill_own_fields(ui) -> None:
+    """居住证申领's own fields (the common ones, phone and address, are the tests')."""
+    fill(ui, "residence_address", "青山县人民路8号3栋201室")
+    fill(ui, "living_since", "20200101")
+    choose(ui, "basis", "job")
+
+
+def to_review(ui, own_fields: bool = True) -> None:
+    """From the form: its own fields filled, Next; the ID card counts as that material when it was
+    read, the rest are brought to the window; Next."""
+    if own_fields:
+        fill_own_fields(ui)
+    press(ui, ui.screen.ids.next)
+    ui.wait(lambda: ui.screen.name == "apply.materials", what="the materials")
+    ui.frames(3)
+    by_card = ui.app.session.data["identity"].source == "idcard"
+    hand_in(ui, "m1", "id_card" if by_card else "window")
+    hand_in(ui, "m3", "window")
+    hand_in(ui, "m4", "window")
     press(ui, ui.screen.ids.next)
     ui.wait(lambda: ui.screen.name == "apply.review", what="the review")
     ui.frames(3)
 
 
 def submit(ui, timeout: float = 20) -> None:
+    sign(ui)
     press(ui, ui.screen.ids.submit)
     ui.wait(lambda: ui.screen.name == "apply.done", timeout=timeout, what="the receipt screen")
     ui.frames(3)
@@ -141,18 +163,19 @@ def test_apply_with_the_id_card_end_to_end(ui, hall):
         form = ui.screen
         texts = ui.texts()
         assert ITEM_NAME in texts and f"申请人: {NAME_MASKED}  {ID_MASKED}" in texts
-        assert form.ids.address.value == ADDRESS, "prefilled from the ID card"
-        assert form.ids.phone.value == ""
+        assert field(ui, "address").value == ADDRESS, "prefilled from the ID card"
+        assert field(ui, "phone").value == ""
         reader.emulator.remove()  # residents take the card back to copy the address from it
         ui.frames(20)
-        assert ui.screen.name == "apply.form" and form.ids.address.value == ADDRESS, "the form stays"
+        assert ui.screen.name == "apply.form" and field(ui, "address").value == ADDRESS, "the form stays"
         reader.emulator.place("mainland")
-        type_on_keyboard(ui, ui.screen.ids.phone, PHONE)  # the digits keypad comes up for it
+        type_on_keyboard(ui, field(ui, "phone"), PHONE)  # the digits keypad comes up for it
         assert_readable(ui)
         to_review(ui)
         lines = ui.texts()
         for line in (f"事项: {ITEM_NAME}", f"姓名: {NAME_MASKED}", f"身份证号: {ID_MASKED}",
-                     "地址: 湖南省长沙市********", f"联系电话: {PHONE_MASKED}"):
+                     "联系地址: 湖南省长沙市********", f"联系电话: {PHONE_MASKED}",
+                     "居民身份证: 本机已读取身份证", "居住证明: 带到服务窗口"):
             assert line in lines
         on_screen = " ".join(lines)
         for secret in (NAME, ID_NUMBER, PHONE, ADDRESS):
@@ -171,6 +194,7 @@ def test_apply_with_the_id_card_end_to_end(ui, hall):
         job = printer.emulator.jobs[-1]
         assert "申办回执" in job.text and number in job.text and ITEM_NAME in job.text
         assert ID_MASKED in job.text and NAME_MASKED in job.text
+        assert "请带到服务窗口：" in job.text and "· 居住证明" in job.text and "· 就业或就读证明" in job.text
         assert ID_NUMBER not in job.text and NAME not in job.text and PHONE not in job.text
         assert ID_NUMBER.encode() not in job.raw
         assert job.qr_codes == [PROGRESS_URL.format(number=number)]
@@ -224,7 +248,7 @@ def test_taking_the_card_away_on_the_review_ends_the_session_and_submits_nothing
         identified(ui)  # as the identify screen leaves it (that part is in the end-to-end test)
         start(ui)
         choose_item(ui, "jzz")
-        type_into(ui, ui.screen.ids.phone.ids.input, PHONE)
+        fill(ui, "phone", PHONE)
         to_review(ui)
         assert "此时取走身份证将结束本次服务。" in ui.texts()
         reader.emulator.remove()
@@ -244,32 +268,33 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_lost(ui, online):
     start(ui)
     choose_item(ui, "jzz")
     form = ui.screen
-    assert form.ids.address.value == ""
+    assert field(ui, "address").value == ""
     texts = " ".join(ui.texts())
     assert "已根据您的证件填写" not in texts and "请填写缺少的内容并核对。" in texts, "typed by hand: no card"
-    type_into(ui, form.ids.phone.ids.input, "12345")
+    fill(ui, "phone", "12345")
+    fill(ui, "residence_address", "青山县")
+    fill(ui, "living_since", "20991231")
     press(ui, form.ids.next)
     ui.frames(3)
     assert ui.screen.name == "apply.form"
-    assert form.ids.address.ids.problem.text == "请填写地址。"
-    assert form.ids.phone.ids.problem.text == \
-        "请输入手机号（以 1 开头的 11 位数字）或固定电话，例如 0748-8220168。"
-    assert form.ids.notes.ids.problem.text == ""
-    type_into(ui, form.ids.address.ids.input, "长沙市😀五一大道")
-    press(ui, form.ids.next)
-    ui.frames(3)
-    assert ui.screen.name == "apply.form"
-    assert form.ids.address.ids.problem.text == "地址中只能使用文字、数字、空格和 - # , ( ) /。"
-    assert form.ids.address.value == "长沙市😀五一大道" and form.ids.phone.value == "12345", \
+    problems = {w.field["key"]: w.problem_text("zh") for w in form.widgets() if w.problem}
+    assert problems == {
+        "address": "请填写联系地址。",
+        "phone": "联系电话：请填写手机号码（1 开头的 11 位数字）或固定电话，例如 0748-8220168。",
+        "residence_address": "在本县居住地址太短：至少 5 个字。",
+        "living_since": f"来本县居住日期：日期太晚（不晚于 {today_cst().isoformat()}）。",
+        "basis": "请填写申领条件。"}
+    shown = {w.field["key"]: w.ids.problem_label.text for w in form.widgets() if w.ids.problem_label.text}
+    assert shown == problems, "each problem is shown by its field"
+    assert form.problem == "Please correct the fields marked above."
+    assert field(ui, "residence_address").value == "青山县" and field(ui, "phone").value == "12345", \
         "what was typed stays"
     assert ui.app.services.outbox.depth() == 0
-    assert_readable(ui, form.ids.address)
-    form.ids.address.value = ""
-    form.ids.phone.value = ""
-    type_into(ui, form.ids.address.ids.input, "长沙市芙蓉区五一大道8号")
-    type_into(ui, form.ids.phone.ids.input, "0731-84123456")
+    assert_readable(ui)
+    fill(ui, "address", "长沙市芙蓉区五一大道8号")
+    fill(ui, "phone", "0731-84123456")
     to_review(ui)
-    assert "地址: 长沙市芙蓉区******" in ui.texts()
+    assert "联系地址: 长沙市芙蓉区******" in ui.texts()
     assert ui.screen.ids.problem.text == ""
     assert not any("取走" in t for t in ui.texts()), "no card was used: nothing to take away"
 
@@ -284,7 +309,7 @@ def test_hall_down_gives_a_local_reference_that_the_outbox_keeps_and_progress_fi
         identified(ui)
         start(ui)
         choose_item(ui, "jzz")
-        type_into(ui, ui.screen.ids.phone.ids.input, PHONE)
+        fill(ui, "phone", PHONE)
         to_review(ui)
         submit(ui, timeout=30)
         done = ui.screen
@@ -335,7 +360,7 @@ def test_paper_out_shows_the_receipt_as_a_qr_code(ui, online, tmp_path):
     identified(ui)
     start(ui)
     choose_item(ui, "jzz")
-    type_into(ui, ui.screen.ids.phone.ids.input, PHONE)
+    fill(ui, "phone", PHONE)
     to_review(ui)
     submit(ui)
     number = ui.screen.number
@@ -364,7 +389,7 @@ def test_english_and_elderly_mode_are_readable_through_the_flow(ui, online):
     choose_item(ui, "jzz")
     assert_readable(ui)
     assert_elderly_sizes(ui)
-    type_into(ui, ui.screen.ids.phone.ids.input, PHONE)
+    fill(ui, "phone", PHONE)
     to_review(ui)
     texts = ui.texts()
     assert f"ID number: {ID_MASKED}" in texts and f"Contact phone: {PHONE_MASKED}" in texts
