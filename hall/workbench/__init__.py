@@ -3,7 +3,7 @@ application and move it on (hall.workbench.states). Server-rendered, Chinese fir
 
 Who may do what: a clerk reads and acts on the applications of their departments; a
 supervisor reads every application and the audit trail and acts on none; a 12345 dispatcher
-has no business with applications. Every view of a resident's unmasked data (the "show"
+has no business with applications (12345 requests: hall.workbench.hotline). Every view of a resident's unmasked data (the "show"
 button, each material page) and every decision is audited (hall.staff.audit).
 """
 
@@ -60,7 +60,9 @@ def _staff(request: Request) -> staff.Staff:
 Who = Annotated[staff.Staff, Depends(_staff)]
 
 
-def _reader(who: Who) -> staff.Staff:
+def _reader(request: Request, who: Who) -> staff.Staff:
+    if who.role == "dispatcher" and request.url.path == f"{PREFIX}/":
+        raise HTTPException(303, "a dispatcher's work is the 12345 requests", headers={"Location": f"{PREFIX}/requests"})
     if who.role not in ("clerk", "supervisor"):
         raise HTTPException(403, "applications are for clerks and supervisors")
     return who
@@ -69,7 +71,7 @@ def _reader(who: Who) -> staff.Staff:
 Reader = Annotated[staff.Staff, Depends(_reader)]
 
 
-def _mask_phone(phone: str) -> str:
+def mask_phone(phone: str) -> str:
     return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
 
 
@@ -189,7 +191,7 @@ def _page(request: Request, who: staff.Staff, number: str, zoom: int, revealed: 
                   "pages": [f for f in files if f.material_key == key]} for key, name in names.items()]
     signature = next((f for f in files if f.field == "signature"), None)
     applicant = {"name": row.applicant_name if revealed else mask_name(row.applicant_name),
-                 "phone": row.applicant_phone if revealed else _mask_phone(row.applicant_phone),
+                 "phone": row.applicant_phone if revealed else mask_phone(row.applicant_phone),
                  "id": row.id_masked}
     return templates.TemplateResponse(request, "application.html", {
         "who": who, "a": row, "elapsed": elapsed, "light": colour, "fields": fields, "materials": materials,

@@ -72,3 +72,60 @@ def move(state: str, action: str, *, note: str = "", missing: dict[str, str] | N
             raise IllegalMove("办结须选择结果领取方式")
         return found.stage, f"已办结，领取方式：{collection}" + (f"。{note}" if note else "")
     return found.stage, {"accept": "已受理", "review": "审查中"}[action] + (f"：{note}" if note else "")
+
+
+# --- 12345 requests: 受理 → 派单 → 办理 → 回复 → 办结 → 回访; overdue while with the department: 督办.
+
+VISIT_RESULTS = ("满意", "基本满意", "不满意")
+
+
+@dataclass(frozen=True)
+class RequestAction:
+    status: str
+    after: tuple[str, ...]
+    role: str               # who does it: the dispatcher, or a clerk of the department it went to
+    label: str
+
+
+REQUEST_ACTIONS = {
+    "dispatch": RequestAction("派单", ("受理", "回复"), "dispatcher", "派单"),  # again from 回复: not answered
+    "handle": RequestAction("办理", ("派单", "督办"), "clerk", "开始办理"),
+    "reply": RequestAction("回复", ("办理", "督办"), "clerk", "回复"),
+    "supervise": RequestAction("督办", ("派单", "办理"), "dispatcher", "督办"),
+    "close": RequestAction("办结", ("回复",), "dispatcher", "办结"),
+    "follow_up": RequestAction("回访", ("办结",), "dispatcher", "记录回访"),
+}
+REQUEST_FINISHED = ("回访", "评价")
+
+
+def request_allowed(status: str, role: str, overdue: bool) -> list[str]:
+    return [name for name, a in REQUEST_ACTIONS.items()
+            if status in a.after and a.role == role and (name != "supervise" or overdue)]
+
+
+def move_request(status: str, action: str, *, overdue: bool, note: str = "", department: str = "",
+                 result: str = "") -> tuple[str, str]:
+    """(new status, the history note the resident reads). IllegalMove with a message for the staff."""
+    found = REQUEST_ACTIONS.get(action)
+    if found is None:
+        raise IllegalMove(f"未知操作 {action}")
+    if status not in found.after:
+        raise IllegalMove(f"工单当前为{status}，不能{found.label}")
+    note = note.strip()
+    if action == "dispatch":
+        if not department:
+            raise IllegalMove("派单须选择承办部门")
+        return found.status, f"已派至{department}" + (f"：{note}" if note else "")
+    if action == "supervise":
+        if not overdue:
+            raise IllegalMove("未超期的工单不能督办")
+        return found.status, "已超期，已督办承办部门" + (f"：{note}" if note else "")
+    if action == "reply":
+        if not note:
+            raise IllegalMove("回复须写明办理结果")
+        return found.status, note
+    if action == "follow_up":
+        if result not in VISIT_RESULTS:
+            raise IllegalMove("回访须选择满意、基本满意或不满意")
+        return found.status, f"回访结果：{result}" + (f"。{note}" if note else "")
+    return found.status, {"handle": "承办部门正在办理", "close": "已办结"}[action] + (f"：{note}" if note else "")

@@ -99,7 +99,7 @@ def test_a_clerk_of_another_department_sees_and_does_nothing(hall, terminal, num
 def test_a_dispatcher_has_no_business_with_applications(hall, terminal, number):
     dispatcher = StaffUser(hall.base, "dispatcher")
     assert dispatcher.logged_in
-    assert dispatcher.get(WB + "/").status_code == 403
+    assert dispatcher.get(WB + "/").headers["location"] == WB + "/requests"
     assert dispatcher.get(f"{WB}/applications/{number}").status_code == 403
     # With the session's own CSRF token (no page shows it to a dispatcher yet): the role is what is refused.
     with sqlite3.connect(hall.db) as db:
