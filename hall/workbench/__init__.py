@@ -47,7 +47,11 @@ def _when(ts: float) -> str:
     return clock.local(datetime.fromtimestamp(ts, timezone.utc).replace(tzinfo=None)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-templates.env.globals.update(LIGHT_ZH=LIGHT_ZH, ROLE_ZH=staff.ROLE_ZH, when=_when, PREFIX=PREFIX)
+def _stored(moment: datetime) -> str:
+    return clock.local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.globals.update(LIGHT_ZH=LIGHT_ZH, ROLE_ZH=staff.ROLE_ZH, when=_when, stored=_stored, PREFIX=PREFIX)
 
 
 def _staff(request: Request) -> staff.Staff:

@@ -9,10 +9,13 @@ there as workbench-queue.png and workbench-application.png.
 
 import os
 import shutil
+import sqlite3
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
+from hall import clock
 from kiosk import hall_api
 from kiosk.hall_client import HallClient
 from kiosk.progress import Progress
@@ -31,6 +34,7 @@ def hall(tmp_path_factory):
     folder = tmp_path_factory.mktemp("workbench-browser")
     process = HallProcess(folder / "hall.sqlite3", log_path=folder / "hall.log",
                           args=["--staff", f"{CLERK[0]}:clerk:GA"], stdin=CLERK[1] + "\n").start()
+    process.db_path = folder / "hall.sqlite3"
     yield process
     process.stop()
 
@@ -60,9 +64,9 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
-def apply(client) -> str:
+def apply(client, seed=21, key="workbench-browser-0001") -> str:
     """What the apply screens send: the household register photographed, the signature, the form."""
-    page, signature = page_jpeg(21), signature_png(21)
+    page, signature = page_jpeg(seed), signature_png(seed)
     for data in (page, signature):
         hall_api.upload(client, ref(data)["sha256"], data, ref(data)["type"])
     body = {"item_code": ITEM, "channel": "kiosk",
@@ -70,7 +74,20 @@ def apply(client) -> str:
             "form": {"reason": "expiring", "pickup": "post", "phone": "13800138000", "address": "青山县人民路8号"},
             "materials": [{"key": "m1", "how": "window"}, {"key": "m2", "how": "camera", "pages": [ref(page)]}],
             "signature": ref(signature)}
-    return hall_api.create_application(client, body, "workbench-browser-0001").answer["number"]
+    return hall_api.create_application(client, body, key).answer["number"]
+
+
+def age(hall, number, working_days):
+    """As if `number` had been submitted `working_days` ago (its due date moved with it)."""
+    day = clock.today()
+    while clock.working_days_between(day, clock.today()) < working_days:
+        day -= timedelta(days=1)
+    submitted = datetime.combine(day, time(10), clock.CST).astimezone(UTC).replace(tzinfo=None)
+    with sqlite3.connect(hall.db_path) as db:
+        (limit,) = db.execute("SELECT limit_days FROM applications WHERE number = ?", (number,)).fetchone()
+        db.execute("UPDATE applications SET submitted_at = ?, due_date = ? WHERE number = ?",
+                   (submitted.strftime("%Y-%m-%d %H:%M:%S.%f"), clock.add_working_days(day, limit).isoformat(),
+                    number))
 
 
 def shot(driver, name):
@@ -99,14 +116,20 @@ def test_a_clerk_asks_for_more_then_accepts_decides_and_finishes(hall, client, b
     from selenium.webdriver.support.ui import Select
 
     number = apply(client)
+    late, near = apply(client, 22, "workbench-browser-0002"), apply(client, 23, "workbench-browser-0003")
+    age(hall, late, 17)  # of 15 working days: red
+    age(hall, near, 13)  # 80 % or more used: yellow
     browser.get(hall.url + "/workbench/")
     assert browser.current_url.endswith("/workbench/login")
     browser.find_element(By.ID, "name").send_keys(CLERK[0])
     browser.find_element(By.ID, "password").send_keys(CLERK[1])
     press(browser, "login")
     link = browser.find_element(By.LINK_TEXT, number)
-    light = browser.find_element(By.CSS_SELECTOR, "td .light.green")
-    assert light.value_of_css_property("background-color") == "rgba(30, 123, 52, 1)"  # the hall's CSS applied
+    rows = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "tbody tr")]
+    assert [r.split()[:2] for r in rows] == [["已超期", late], ["临近时限", near], ["正常", number]]  # due first
+    for light, rgb in {"red": "179, 38, 30", "yellow": "242, 194, 0", "green": "30, 123, 52"}.items():
+        badge = browser.find_element(By.CSS_SELECTOR, f"td .light.{light}")
+        assert badge.value_of_css_property("background-color") == f"rgba({rgb}, 1)"  # the hall's CSS applied
     shot(browser, "workbench-queue.png")
     link.click()
 
