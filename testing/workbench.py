@@ -6,7 +6,7 @@ import re
 
 import requests
 
-from testing.hall import Sign, person
+from testing.hall import person
 from testing.materials import ref, signature_png, tagged
 
 # (NAME:ROLE[:DEPTS], password): `kiosk hall --staff` takes the first, reads the second on stdin.
@@ -63,6 +63,3 @@ def submit(client, page: bytes, item=ITEM, who=None, tag=""):
         "materials": [{"key": "m1", "how": "camera", "pages": [ref(files[0])]}], "signature": ref(files[1])})
     assert answer.status_code == 201, answer.text
     return answer.json()
-
-
-__all__ = ["STAFF", "ITEM", "StaffUser", "Sign", "csrf_of", "staff_args", "submit"]

@@ -106,14 +106,29 @@ def press(driver, element_id):
     button.click()
 
 
-def status(driver):
+def reaches(driver, expected) -> bool:
+    """Whether the page's status becomes `expected` (the press's page may still be loading)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    return driver.find_element(By.ID, "status").text
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(driver, 15, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
+        lambda d: d.find_element(By.ID, "status").text == expected, f"status {expected}")
+    return True
+
+
+def absent(driver, css) -> bool:
+    from selenium.webdriver.common.by import By
+    driver.implicitly_wait(0)
+    try:
+        return driver.find_elements(By.CSS_SELECTOR, css) == []
+    finally:
+        driver.implicitly_wait(5)
 
 
 def test_a_clerk_asks_for_more_then_accepts_decides_and_finishes(hall, client, browser):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     number = apply(client)
     late, near = apply(client, 22, "workbench-browser-0002"), apply(client, 23, "workbench-browser-0003")
@@ -133,34 +148,35 @@ def test_a_clerk_asks_for_more_then_accepts_decides_and_finishes(hall, client, b
     shot(browser, "workbench-queue.png")
     link.click()
 
-    assert status(browser) == "收件"
+    assert reaches(browser, "收件")
     pages = browser.find_elements(By.CSS_SELECTOR, "img.page, img.signature")
     assert len(pages) == 2 and all(browser.execute_script("return arguments[0].naturalWidth", p) > 0 for p in pages)
     assert "13800138000" not in browser.page_source  # masked until "show"
     shot(browser, "workbench-application.png")
     browser.find_element(By.CSS_SELECTOR, "a[href='?zoom=3#materials']").click()
-    assert browser.find_element(By.CSS_SELECTOR, "img.page").size["width"] > 600
+    WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "img.page").size["width"] > 600, "the page zoomed")
 
     press(browser, "unreadable-m2")
     browser.find_element(By.CSS_SELECTOR, "#form-correct textarea").send_keys("户口簿首页反光，请重新拍摄")
     press(browser, "do-correct")
-    assert status(browser) == "补正"
+    assert reaches(browser, "补正")
     progress = Progress(client, None, None).by_number(number)[0]
     assert progress["status"] == "补正"
     assert progress["timeline"][-1]["note"] == "请补正：居民户口簿（不清晰）。户口簿首页反光，请重新拍摄"
 
     press(browser, "do-accept")
-    assert status(browser) == "受理"
+    assert reaches(browser, "受理")
     press(browser, "do-review")
-    assert status(browser) == "审查"
-    assert browser.find_elements(By.ID, "do-finish") == []  # no 办结 offered before 决定
+    assert reaches(browser, "审查")
+    assert absent(browser, "#do-finish")  # no 办结 offered before 决定
     press(browser, "outcome-准予")
     press(browser, "do-decide")
-    assert status(browser) == "决定"
+    assert reaches(browser, "决定")
     Select(browser.find_element(By.ID, "collection")).select_by_visible_text("邮寄送达")
     press(browser, "do-finish")
-    assert status(browser) == "办结"
-    assert browser.find_elements(By.CSS_SELECTOR, "form.action") == []  # nothing follows 办结
+    assert reaches(browser, "办结")
+    assert absent(browser, "form.action")  # nothing follows 办结
 
     (progress,) = Progress(client, None, None).by_number(number)
     assert progress["status"] == "办结" and progress["signal"] == "green"
