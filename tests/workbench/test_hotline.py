@@ -2,12 +2,13 @@
 step, overdue ones 督办, and what the terminal reads back for the RQ number."""
 
 import sqlite3
+import threading
 from datetime import date, timedelta
 
 import pytest
 
 from hall.workbench.states import IllegalMove, move_request, request_allowed
-from testing.workbench import StaffUser
+from testing.workbench import StaffUser, csrf_of
 
 WB = "/workbench/requests"
 
@@ -96,3 +97,21 @@ def test_a_dispatcher_lands_on_the_requests_and_a_supervisor_only_reads(hall, di
     assert supervisor.post(f"{WB}/{ticket}/dispatch", {"department": "GA"}).status_code == 403
     page = dispatcher.get(f"{WB}/{ticket}").text
     assert "13700001111" not in page and "137****1111" in page
+
+
+def test_concurrent_dispatches_send_a_request_once(hall, terminal, ticket):
+    users = [StaffUser(hall.base, "dispatcher") for _ in range(5)]
+    tokens = [csrf_of(u.get(WB).text) for u in users]
+    barrier, codes = threading.Barrier(len(users)), []
+
+    def press(user, csrf, department):
+        barrier.wait()
+        codes.append(user.post(f"{WB}/{ticket}/dispatch", {"department": department}, csrf=csrf).status_code)
+
+    threads = [threading.Thread(target=press, args=(u, t, d)) for u, t, d in zip(users, tokens, ["GA", "RS"] * 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(codes) == [303] + [409] * (len(users) - 1)
+    assert [h["status"] for h in read(terminal, ticket)["history"]] == ["受理", "派单"]
