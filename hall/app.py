@@ -16,11 +16,12 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import select
 
-from hall import backoffice, calendar, db, fleet, seed
+from hall import backoffice, calendar, db, fleet, seed, staff, workbench  # noqa: F401 (staff: its tables)
 from hall.api import appointments, applications, catalog, public, ratings, requests, uploads
 from hall.auth import TerminalAuth
 from hall.errors import install as install_errors
 from hall.fleet.console import PAGE_HEADERS
+from hall.workbench import hotline
 from hall.headers import SecurityHeaders
 from hall.idempotency import StoredAnswer
 from hall.limits import LookupLimits, Lookups, MemoryLimiter
@@ -109,8 +110,11 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
     for module in (catalog, applications, requests, ratings, appointments, public, uploads):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(backoffice.router)
+    app.include_router(workbench.router)
+    app.include_router(hotline.router)
     app.add_middleware(TerminalAuth, database=database)
-    app.add_middleware(SecurityHeaders, pages_prefix="/console", page_headers=PAGE_HEADERS)  # outermost
+    app.add_middleware(SecurityHeaders, pages={"/console": PAGE_HEADERS,  # outermost
+                                               workbench.PREFIX: workbench.PAGE_HEADERS})
     app.openapi = lambda: _openapi(app)
     return app
 

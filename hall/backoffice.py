@@ -1,8 +1,7 @@
-"""The back office's view of an application's materials: for staff logged in, never for terminals.
-
-Until staff accounts exist (issue 12) the staff are the fleet console's operators: their
-session cookie is the only way in. Terminals sign /api/v1 requests and have no such cookie,
-so a terminal-signed request is sent to the login page like any stranger.
+"""An application's materials as JSON for the fleet console's operators (other systems'
+way in); clerks see them in the workbench (hall.workbench), audited. Never for terminals:
+they sign /api/v1 requests and have no console cookie, so a terminal-signed request is sent
+to the login page like any stranger.
 """
 
 from __future__ import annotations

@@ -152,6 +152,9 @@ class HotlineRequest(Base):
     submitted_at: Mapped[datetime] = mapped_column(DateTime)
     due_date: Mapped[date] = mapped_column(Date)
     history: Mapped[list[Any]] = mapped_column(JSON)
+    # Set by the back office (hall.workbench.requests): where it was sent, and its answer.
+    department_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Rating(Base):

@@ -245,6 +245,18 @@ class HotlineRequest(TypedDict):
     limit_days: int
     due_date: str
     history: list[HistoryEntry]
+    department: NotRequired[str | None]  # the department's name once sent to it (派单)
+    reply: NotRequired[str | None]       # the department's answer (回复)
+
+
+def hotline_request(client: HallClient, ticket: str) -> HotlineRequest | None:
+    """A 12345 request's status, history and reply; None when the hall has no such ticket."""
+    try:
+        return _object(client.get(f"{PREFIX}/requests/{quote(ticket, safe='')}"), "a 12345 request")
+    except HallRejected as e:
+        if e.status == 404:
+            return None
+        raise
 
 
 class Subject(TypedDict):

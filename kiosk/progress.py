@@ -1,9 +1,9 @@
-"""办件进度 for the screens: an application by its 申办流水号, a resident's applications by
-ID number, and a local reference ("LOCAL-...", printed when the hall was down) in this
+"""办件进度 for the screens: an application by its 申办流水号, a 12345 request by its RQ ticket
+number, a resident's applications by ID number, and a local reference ("LOCAL-...", printed when the hall was down) in this
 terminal's outbox.
 
 Blocking (the hall, the store): the screens call these through app.background. HallError
-when the hall cannot answer; a number the hall does not know is an empty list.
+when the hall cannot answer; a number or ticket the hall does not know is an empty list.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ class Progress:
 
     def by_number(self, number: str) -> list[hall_api.Progress]:
         found = hall_api.application(self.client, number)
+        return [] if found is None else [found]
+
+    def by_ticket(self, ticket: str) -> list[hall_api.HotlineRequest]:
+        found = hall_api.hotline_request(self.client, ticket)
         return [] if found is None else [found]
 
     def by_identity(self, id_number: str) -> list[hall_api.Progress]:

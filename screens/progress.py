@@ -1,6 +1,8 @@
 """办件进度: by 申办流水号 (typed, or scanned from a receipt) or by identity; each application as a
 timeline (收件 → 受理 → 审查 → 决定 → 办结, or 不予受理 / 补正) with the time limit in green,
-yellow or red, always with words and a symbol too: colour is never the only cue.
+yellow or red, always with words and a symbol too: colour is never the only cue. A 12345 ticket
+(RQ…, on the hotline's receipt) shows its request: 受理 → 派单 → 办理 → 回复 → 办结, where it went
+and the department's reply.
 
 A local reference ("LOCAL-...", printed when the hall was down) is looked up in this
 terminal's outbox: still queued, or sent (then the hall's number and its timeline are shown).
@@ -27,11 +29,18 @@ from screens.widgets import app
 Builder.load_file(str(Path(__file__).with_name("progress.kv")))
 
 NUMBER = re.compile(r"SB\d{14}")
+TICKET = re.compile(r"RQ\d{14}")
 LOCAL = re.compile(r"LOCAL-[2-9A-HJKMNP-Z]{8}")
 MAIN_STAGES = ["收件", "受理", "审查", "决定", "办结"]
 STAGE_WORDS = {"收件": "Received", "受理": "Accepted for handling", "审查": "Under review",
                "决定": "Decision made", "办结": "Completed", "不予受理": "Not accepted",
                "补正": "Materials to be completed"}
+REQUEST_STAGES = ["受理", "派单", "办理", "回复", "办结"]
+REQUEST_WORDS = {"受理": "Received by 12345", "派单": "Sent to the department", "办理": "Handled by the department",
+                 "督办": "Past its time limit: chased up", "回复": "Answered", "办结": "Closed",
+                 "回访": "Followed up", "评价": "Rated"}
+REQUEST_DONE = ("办结", "回访", "评价")
+REQUEST_WAITING = ("受理", "派单", "办理", "督办")  # the last of these is still going on; an answer is not
 # state -> (symbol, message id); the symbol and the words carry the meaning, the colour helps
 STAGE_STATES = {"done": ("✓", "done"), "current": ("●", "in progress"), "pending": ("○", "not yet"),
                 "refused": ("×", "not accepted"), "attention": ("!", "you need to act")}
@@ -43,8 +52,8 @@ SIGNALS = {  # signal -> (symbol, words, text colour, background)
 HALL_DOWN = "The online hall cannot be reached now. Please try again later, or ask at a service window."
 RATE_LIMITED = ("Too many look-ups were made just now. Please try again in {minutes} min, "
                 "or ask at a service window.")
-NUMBER_PROBLEM = ("Please enter the application number from your receipt: SB and 14 digits, "
-                  "or a local reference such as LOCAL-AB23CD45.")
+NUMBER_PROBLEM = ("Please enter the number from your receipt: an application number (SB and 14 digits), "
+                  "a 12345 ticket number (RQ and 14 digits) or a local reference such as LOCAL-AB23CD45.")
 
 
 def normalise_number(text: str) -> str:
@@ -63,6 +72,19 @@ def stage_rows(application: dict, zone: str = DEFAULT_ZONE) -> list[tuple[str, s
     if status not in ("办结", "不予受理"):
         reached = [MAIN_STAGES.index(s) for s, _state, _at in rows if s in MAIN_STAGES]
         rows += [(s, "pending", "") for s in MAIN_STAGES[max(reached, default=-1) + 1:]]
+    return rows
+
+
+def request_rows(request: dict) -> list[tuple[str, str, str]]:
+    """(status, state, when) per line of a 12345 request's history, then the steps still to come."""
+    history = request.get("history") or []
+    rows = [(entry["status"], "done", entry.get("at", "")[:16].replace("T", " ")) for entry in history]
+    status = request.get("status") or (history[-1]["status"] if history else "受理")
+    if rows:
+        rows[-1] = (rows[-1][0], "current" if status in REQUEST_WAITING else "done", rows[-1][2])
+    if status not in REQUEST_DONE:
+        reached = [REQUEST_STAGES.index(s) for s, _state, _at in rows if s in REQUEST_STAGES]
+        rows += [(s, "pending", "") for s in REQUEST_STAGES[max(reached, default=-1) + 1:]]
     return rows
 
 
@@ -112,11 +134,30 @@ class ApplicationCard(BoxLayout):
                                                 state=state_words, when=when, kind=state))
 
 
+class RequestCard(BoxLayout):
+    def show(self, request: dict) -> None:
+        from kiosk.receipts import REQUEST_TYPES
+        t = app().t
+        self.ids.item.text = f"12345 {t(REQUEST_TYPES.get(request.get('type', ''), request.get('type', '')))}"
+        self.ids.number.text = f"{t('Ticket number')}: {request.get('ticket', '')}"
+        if request.get("department"):
+            self.ids.department.text = f"{t('Handled by')}: {request['department']}"
+        if request.get("status") not in REQUEST_DONE:
+            self.ids.due.text = t("Answer due by {due}").format(due=request.get("due_date", ""))
+        if request.get("reply"):
+            self.ids.reply.text = f"{t('Reply')}: {request['reply']}"
+        for status, state, when in request_rows(request):
+            mark, state_words = STAGE_STATES[state]
+            self.ids.stages.add_widget(StageRow(symbol=mark, stage=REQUEST_WORDS.get(status, status),
+                                                state=state_words, when=when, kind=state))
+
+
 # the screen ---------------------------------------------------------------------------------------
 class ProgressScreen(FlowScreen):
     status = StringProperty("")   # message id
     problem = StringProperty("")  # message id
     busy = BooleanProperty(False)
+    asked_ticket = False  # the question in flight is a 12345 ticket
 
     def on_kv_post(self, _base):
         self.ids.dock.watch_fields(self.ids.number)
@@ -167,6 +208,9 @@ class ProgressScreen(FlowScreen):
             self._ask(app().services.progress.by_local_reference, number)
         elif NUMBER.fullmatch(number):
             self._ask(app().services.progress.by_number, number)
+        elif TICKET.fullmatch(number):
+            self._ask(app().services.progress.by_ticket, number)
+            self.asked_ticket = True
         else:
             self._clear_results()
             self.ids.number.problem = NUMBER_PROBLEM
@@ -183,6 +227,7 @@ class ProgressScreen(FlowScreen):
 
     def _ask(self, work, arg: str) -> None:
         self._clear_results()
+        self.asked_ticket = False
         self.busy, self.status = True, "Looking up..."
         self.lookup.now(work, arg)  # the answer to an earlier question, still on its way, is dropped
 
@@ -195,11 +240,12 @@ class ProgressScreen(FlowScreen):
             self._show_local(found["local"])
             found = found.get("applications", [])
         elif not found:
-            self.problem = "No application was found. Please check the number."
+            self.problem = "No 12345 request was found. Please check the number." if self.asked_ticket \
+                else "No application was found. Please check the number."
             return
-        for application in found:
-            card = ApplicationCard()
-            card.show(application)
+        for answer in found:
+            card = RequestCard() if "ticket" in answer else ApplicationCard()
+            card.show(answer)
             self.ids.results.add_widget(card)
 
     def _show_local(self, local: dict) -> None:
@@ -239,10 +285,18 @@ class ProgressScreen(FlowScreen):
 
 
 def screenshot_setup(kiosk_app, arg: str):
-    """"": the empty screen; "timeline:COLOUR": a fictional application in that signal."""
+    """"": the empty screen; "timeline:COLOUR": a fictional application in that signal;
+    "request": a fictional 12345 complaint, answered."""
     screen = kiosk_app.screen("progress")
     kiosk_app.show("progress")
-    if arg.startswith("timeline"):
+    if arg == "request":
+        sample = {"ticket": "RQ20250602654321", "type": "投诉", "status": "回复", "due_date": "2025-06-23",
+                  "department": "青山县住房和城乡建设局", "reply": "经核查，人民路路灯线路老化，已于6月4日更换，恢复照明。",
+                  "history": [{"status": s, "at": f"2025-06-0{2 + i}T09:3{i}:00+08:00", "note": ""}
+                              for i, s in enumerate(["受理", "派单", "办理", "回复"])]}
+        screen.ids.number.value = sample["ticket"]
+        screen._answered([sample])
+    elif arg.startswith("timeline"):
         colour = arg.partition(":")[2] or "yellow"
         stages = ["收件", "受理", "审查"] if colour != "red" else ["收件", "补正"]
         sample = {"number": "SB20250602123456", "item_name": "城乡居民基本养老保险参保登记",

@@ -70,14 +70,18 @@ class Client:
 
 
 class Hall:
-    def __init__(self, tmp: Path, *extra, env=None):
+    def __init__(self, tmp: Path, *extra, env=None, stdin=""):
+        """`stdin`: what the hall reads on standard input (staff passwords, one line per --staff)."""
         self.db = tmp / "hall.db"
         self.log = tmp / "hall.log"
         self._log = open(self.log, "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kiosk.cli", "hall", "--port", "0", "--db", str(self.db), "--seed", str(SEED),
              "--terminal", ":".join(OTHER), "--terminal", ":".join(FUZZER), *extra],
-            stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+            stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+        self.process.stdin.write(stdin.encode())
+        self.process.stdin.close()
         deadline, match = time.monotonic() + 30, None
         while not match and self.process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -21,13 +21,14 @@ SEED_DIR = paths.SEED
 class HallProcess:
     """Start, stop and restart one hall; the database file outlives restarts."""
 
-    def __init__(self, db_path, port=None, log_path=None, env=None, args=()):
-        """`env`: more environment for the hall (HALL_MATERIALS_DIR, …); `args`: more options."""
+    def __init__(self, db_path, port=None, log_path=None, env=None, args=(), stdin=""):
+        """`env`: more environment for the hall (HALL_MATERIALS_DIR, …); `args`: more options;
+        `stdin`: what it reads on standard input (staff passwords, one line per --staff)."""
         self.db_path, self.db_url = db_path, f"sqlite:///{db_path}"
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        self.env, self.args = dict(env or {}), list(args)
+        self.env, self.args, self.stdin = dict(env or {}), list(args), stdin
         self.proc = None
 
     def start(self, timeout=30):
@@ -35,7 +36,9 @@ class HallProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kiosk.cli", "hall", "--host", "127.0.0.1", "--port", str(self.port),
              "--db", self.db_url, "--seed", str(SEED_DIR), "--terminal", f"{TERMINAL_ID}:{TERMINAL_SECRET}",
-             *self.args], stdout=log, stderr=subprocess.STDOUT, env=kiosk_env(**self.env))
+             *self.args], stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, env=kiosk_env(**self.env))
+        self.proc.stdin.write(self.stdin.encode())
+        self.proc.stdin.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

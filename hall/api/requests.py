@@ -46,12 +46,16 @@ class RequestOut(BaseModel):
     limit_days: int
     due_date: date
     history: list[HistoryEntry]
+    department: str | None = Field(None, description="the department it was sent to (派单), once sent")
+    reply: str | None = Field(None, description="the department's answer (回复), once given")
 
 
-def _out(row: db.HotlineRequest) -> dict:
+def _out(row: db.HotlineRequest, session) -> dict:
+    department = session.get(db.Department, row.department_code) if row.department_code else None
     return {"ticket": row.ticket, "type": row.type, "status": row.status,
             "submitted_at": clock.iso(row.submitted_at), "limit_days": LIMIT_DAYS[row.type],
-            "due_date": row.due_date.isoformat(), "history": row.history}
+            "due_date": row.due_date.isoformat(), "history": row.history,
+            "department": department.name if department else None, "reply": row.reply}
 
 
 @router.post("/requests", status_code=201, response_model=RequestOut, responses=POST_ERRORS)
@@ -68,14 +72,15 @@ def create(body: RequestIn, session: WriteDB, idem: IdempotencyDep):
                   "note": "自助终端受理"}])  # for the resident: the terminal is in its own column
     session.add(row)
     session.flush()
-    return idem.answer(session, 201, _out(row))
+    return idem.answer(session, 201, _out(row, session))
 
 
 @router.get("/requests/{ticket}", response_model=RequestOut, responses=LOOKUP_ERRORS,
-            description="Status and history only: the content and contact stay with the hotline. "
+            description="Status, history and the department's reply: the content and contact stay with the "
+                        "hotline. "
                         "Rate-limited per terminal.")
 def read(ticket: Annotated[str, Path(max_length=16)], session: ReadDB, _: LookupLimited):
     row = session.scalar(select(db.HotlineRequest).where(db.HotlineRequest.ticket == ticket))
     if row is None:
         raise not_found("request")
-    return _out(row)
+    return _out(row, session)

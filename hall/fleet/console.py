@@ -1,7 +1,7 @@
 """The fleet console: server-rendered pages for operators (no build step, works without JS).
 
 Every form carries the session's CSRF token; the login form, which has no session yet,
-uses a double-submit cookie. Cookies are HttpOnly and SameSite=Strict. Pages run no script,
+uses a double-submit cookie (hall.webforms, shared with the workbench). Pages run no script,
 may not be framed, and take styles only from base.html's one <style> element, allowed by its
 hash (so no style="..." attributes): PAGE_HEADERS, sent by hall.headers.
 """
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import re
-import secrets
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import case, func, select
 from starlette.exceptions import HTTPException
 
-from hall import clock
+from hall import clock, webforms
 from hall.db import Terminal
 from hall.fleet import operators
 from hall.fleet.metrics import STATES, state_column
@@ -86,16 +84,14 @@ def _operator(request: Request):
 Operator = Annotated[operators.OperatorSession, Depends(_operator)]
 
 
-def _check_csrf(sent: str, expected: str) -> None:
-    if not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page and try again")
+_check_csrf = webforms.check_csrf
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, error: str = ""):
-    token = secrets.token_urlsafe(24)
+    token = webforms.login_token()
     page = templates.TemplateResponse(request, "login.html", {"csrf": token, "error": error})
-    page.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", path="/console")
+    webforms.set_login_cookie(page, LOGIN_CSRF, token, "/console")
     return page
 
 
@@ -107,8 +103,7 @@ def login(request: Request, name: Annotated[str, Form(max_length=64)],
     if not operators.check_password(database, name, password):
         return RedirectResponse("/console/login?error=1", status_code=303)
     answer = RedirectResponse("/console/", status_code=303)
-    answer.set_cookie(COOKIE, operators.open_session(database, name), max_age=operators.SESSION_S,
-                      httponly=True, samesite="strict", path="/console")
+    webforms.set_session(answer, COOKIE, operators.open_session(database, name), operators.SESSION_S, "/console")
     answer.delete_cookie(LOGIN_CSRF, path="/console")
     return answer
 

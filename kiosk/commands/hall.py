@@ -1,17 +1,21 @@
 """`kiosk hall`: run the reference online hall (hall/) with uvicorn.
 
 Seeds an empty database from assets/seed, registers demo-001/demo-secret and every
---terminal, prints one line with the URL once the port is bound, and stops cleanly on
-SIGTERM or Ctrl+C. `--port 0` picks a free port (the printed URL says which).
+--terminal, creates every --staff account, prints one line with the URL once the port is
+bound, and stops cleanly on SIGTERM or Ctrl+C. `--port 0` picks a free port (the printed URL
+says which). Staff passwords never come from the command line (it shows in `ps` and shell
+history): each is asked for on the terminal, or read as one line of standard input per --staff.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import re
 import signal
 import socket
+import sys
 from pathlib import Path
 
 from kiosk.errors import KioskError
@@ -39,6 +43,37 @@ def _operator(text: str) -> tuple[str, str]:
     return name, password
 
 
+STAFF_ROLES = ("clerk", "dispatcher", "supervisor")  # hall.staff.ROLES (the hall's packages load late)
+
+
+def _staff(text: str) -> tuple[str, str, list[str]]:
+    name, _, rest = text.partition(":")
+    role, _, departments = rest.partition(":")
+    codes = [d for d in departments.split(",") if d]
+    if not re.fullmatch(r"[A-Za-z0-9_.@-]{1,64}", name) or role not in STAFF_ROLES \
+            or (role == "clerk") != bool(codes) or not all(re.fullmatch(r"[A-Za-z0-9_-]{1,32}", d) for d in codes):
+        raise argparse.ArgumentTypeError("must be NAME:ROLE[:DEPTS] (ROLE clerk, dispatcher or supervisor; a clerk "
+                                         "names one or more department codes, comma-separated: li:clerk:GA,RS)")
+    return name, role, codes
+
+
+def _staff_passwords(accounts: list[tuple[str, str, list[str]]]) -> list[str]:
+    """One password per account: asked for on a terminal, else one line each from standard input."""
+    passwords = []
+    for name, role, _ in accounts:
+        if sys.stdin.isatty():
+            password = getpass.getpass(f"password for {name} ({role}): ")
+        else:
+            line = sys.stdin.readline()
+            if not line:
+                raise HallError(f"no password for staff {name}: give one line per --staff on standard input")
+            password = line.rstrip("\r\n")
+        if len(password) < 10:
+            raise HallError(f"the password for staff {name} must have at least 10 characters")
+        passwords.append(password)
+    return passwords
+
+
 def _seconds(low: int, high: int):
     def parse(text: str) -> int:
         if not text.isdigit() or not low <= int(text) <= high:
@@ -64,6 +99,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seed data for an empty database (default: assets/seed)")
     parser.add_argument("--operator", metavar="NAME:PASSWORD", type=_operator, action="append", default=[],
                         help="create or reset a fleet console operator (repeatable)")
+    parser.add_argument("--staff", metavar="NAME:ROLE[:DEPTS]", type=_staff, action="append", default=[],
+                        help="create or reset a back-office account (repeatable): clerk with department codes "
+                             "(li:clerk:GA,RS), dispatcher or supervisor; the password is asked for, or read "
+                             "one line per account from standard input")
     parser.add_argument("--heartbeat-interval", metavar="SECONDS", type=_seconds(1, 3600), default=30,
                         help="how often terminals heartbeat (default 30)")
     parser.add_argument("--offline-after", metavar="SECONDS", type=_seconds(1, 86400),
@@ -78,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from hall.app import DEFAULT_SEED, PREFIX, create_app
+    from hall import staff
     from hall.fleet import FleetSettings, operators
     from hall.db import database_url
     from hall.seed import SeedError
@@ -89,11 +129,16 @@ def run(args: argparse.Namespace) -> int:
         state.mkdir(parents=True, exist_ok=True)
         db = str(state / "hall.db")
     terminals = dict([DEMO_TERMINAL, *args.terminal])
+    passwords = _staff_passwords(args.staff)
     try:
         app = create_app(db, args.seed or DEFAULT_SEED, terminals, FleetSettings(
             args.heartbeat_interval, args.offline_after, args.alert_webhook))
         for name, password in args.operator:
             operators.create(app.state.database, name, password)
+        for (name, role, departments), password in zip(args.staff, passwords):
+            staff.create(app.state.database, name, role, departments, password)
+    except staff.StaffError as e:
+        raise HallError(f"staff: {e}") from None
     except SeedError as e:
         raise HallError(f"seed data: {e}") from None
     except ValueError as e:  # a HALL_* setting of the environment

@@ -36,6 +36,7 @@ TARGETS = {
     "progress": ("progress", "progress:"),
     "progress-timeline": ("progress", "progress:timeline:yellow"),
     "progress-overdue": ("progress", "progress:timeline:red"),
+    "progress-request": ("progress", "progress:request"),
     "apply": ("apply", "apply:"),
     "apply-item": ("home", "apply:item"),
     "apply-form": ("home", "apply:form"),

@@ -37,6 +37,8 @@ from testing.gui import (
     type_on_keyboard,
 )
 
+from testing.workbench import StaffUser, staff_args
+
 # the hall's own working-day arithmetic: the seeded signals must agree with it
 from hall import clock
 
@@ -57,7 +59,7 @@ BANDS = {  # signal -> (symbol and words on screen, text colour, background)
     "yellow": ("! 临近办理时限", "#5C3B00", "#FFF4D6"),
     "red": ("× 已超过办理时限", "#8E1B1B", "#FDE7E7"),
 }
-NUMBER_PROBLEM = "请输入回执上的申办流水号：SB 加 14 位数字，或本机受理编号，如 LOCAL-AB23CD45。"
+NUMBER_PROBLEM = "请输入回执上的号码：申办流水号（SB 加 14 位数字）、12345 受理编号（RQ 加 14 位数字）或本机受理编号，如 LOCAL-AB23CD45。"
 NOT_FOUND = "没有查到申请，请核对号码。"
 HALL_DOWN = "暂时无法连接网上办事大厅，请稍后再试，或到服务窗口咨询。"
 
@@ -71,7 +73,8 @@ HALL_DOWN = "暂时无法连接网上办事大厅，请稍后再试，或到服�
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory):
     folder = tmp_path_factory.mktemp("progress-hall")
-    process = HallProcess(folder / "hall.sqlite3", log_path=folder / "hall.log").start()
+    staff, passwords = staff_args()  # the back office moves 12345 requests on
+    process = HallProcess(folder / "hall.sqlite3", log_path=folder / "hall.log", args=staff, stdin=passwords).start()
     process.db_path = folder / "hall.sqlite3"
     yield process
     process.stop()
@@ -305,6 +308,34 @@ def test_malformed_unknown_and_local_numbers_are_answered_in_plain_words(ui, onl
     look_up(ui)
     ui.wait(lambda: "本终端没有这个本机受理编号的申请。" in ui.texts(), timeout=15, what="no such reference")
     assert_readable(ui)
+
+
+def test_a_12345_ticket_shows_where_it_went_and_the_departments_reply(ui, online, hall):
+    from screens.progress import RequestCard
+    with hall_client(hall) as client:
+        ticket = client.post("/api/v1/requests", {"type": "投诉", "content": "人民路路灯连续三晚不亮",
+                                                  "phone": "13700001111"}).data["ticket"]
+    dispatcher, clerk = StaffUser(hall.url, "dispatcher"), StaffUser(hall.url, "ga-clerk")
+    assert dispatcher.post(f"/workbench/requests/{ticket}/dispatch", {"department": "GA"}).status_code == 303
+    assert clerk.post(f"/workbench/requests/{ticket}/handle", {}).status_code == 303
+    assert clerk.post(f"/workbench/requests/{ticket}/reply", {"note": "路灯线路已于当日修复"}).status_code == 303
+    open_tile(ui, "progress")
+    type_number(ui, ticket)
+    look_up(ui)
+    ui.wait(lambda: any(isinstance(w, RequestCard) for w in ui.screen.ids.results.children) and not ui.screen.busy,
+            timeout=15, what="the request on screen")
+    ui.frames(3)
+    texts = ui.texts()
+    for words in ("12345 投诉", f"受理编号: {ticket}", "办理机构: 青山县公安局", "答复: 路灯线路已于当日修复"):
+        assert words in texts
+    (card,) = [w for w in ui.screen.ids.results.children if isinstance(w, RequestCard)]
+    assert stage_lines(card) == ["✓ 12345 已受理 - 已完成", "✓ 已派至承办部门 - 已完成", "✓ 承办部门办理 - 已完成",
+                                 "✓ 已答复 - 已完成", "○ 已办结 - 未开始"]
+    assert "13700001111" not in every_text(ui)
+    assert_readable(ui)
+    type_number(ui, "RQ19990101000000")
+    look_up(ui)
+    ui.wait(lambda: "没有查到 12345 工单，请核对号码。" in ui.texts(), timeout=15, what="no such ticket")
 
 
 def test_hall_down_is_said_in_plain_words(ui, online):
