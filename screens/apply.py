@@ -503,6 +503,10 @@ class ApplyDoneScreen(SubmittedScreen):
         self.ids.receipt.print(receipt)
         application_files().wipe()  # sent or queued in the outbox: the screens need the pages no more
 
+    def rating_proof(self) -> dict:
+        identity = current_identity()
+        return {"id_number": identity.id_number} if identity else {}
+
 
 DEMO_FORM = {  # a fictional item's form for screenshots (the shape of docs/hall-api.md's example)
     "item_code": "QR00104001", "version": "demo0000demo0000", "signature": True,
@@ -532,10 +536,6 @@ DEMO_FORM = {  # a fictional item's form for screenshots (the shape of docs/hall
          "notes": "户主页和本人页", "required": True, "accepts": ["camera", "window"]},
         {"key": "m3", "name": "拟迁入户的户主同意书", "name_en": "Consent of the head of the household you move into",
          "form": "原件", "count": 1, "notes": "迁入他人户的提供", "required": False, "accepts": ["camera", "window"]}]}
-
-    def rating_proof(self) -> dict:
-        identity = current_identity()
-        return {"id_number": identity.id_number} if identity else {}
 
 
 def screenshot_setup(kiosk_app, arg: str):
