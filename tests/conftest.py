@@ -21,8 +21,8 @@ def write_config(tmp_path):
 
 
 
-# pcscd has one socket per machine and vsmartcard-vpcd one virtual slot: under pytest-xdist
-# every test that may reach them runs on the same worker, one after another (--dist loadgroup).
+# pcscd has one socket per machine and vpcd one virtual card slot: every test that may reach
+# them is marked card_slot, and scripts/dev runs those alone before the others run on two workers.
 ONE_CARD_SLOT = ("tests/devices/", "tests/hardware/test_card_cli.py", "tests/hardware/test_card_driver.py",
                  "tests/gui/test_identify.py")
 
@@ -31,4 +31,4 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         path = item.path.relative_to(config.rootpath).as_posix()
         if path.startswith(ONE_CARD_SLOT):
-            item.add_marker(pytest.mark.xdist_group("pcsc"))
+            item.add_marker(pytest.mark.card_slot)
