@@ -12,12 +12,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
-_CHECK = "10X98765432"
+from kiosk.form_rules import LANDLINE, MOBILE, id_check_character
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NAME = re.compile(r"(?:[^\W\d_]|[·・.'\- ])+")
-MOBILE = r"1[3-9]\d{9}"
-LANDLINE = r"0\d{2,3}-?\d{7,8}"
 
 
 class Body(BaseModel):
@@ -28,10 +26,6 @@ class Body(BaseModel):
     either, and letting them through makes a 500 of the first arithmetic or database write.
     """
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-
-
-def id_check_character(first17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
 
 
 def _id_number(value: str) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from kiosk.form_rules import ISO_DATE, RELATIVE_DATE, TEXT_TYPES
 
 Audience = Literal["个人", "法人"]
 
@@ -97,13 +98,10 @@ class CatalogPage(BaseModel):
 FieldType = Literal["text", "long_text", "number", "date", "choice", "yes_no", "address", "phone", "id_number"]
 Prefill = Literal["id.name", "id.sex", "id.nation", "id.birth_date", "id.address", "id.id_number", "ssc.number",
                   "session.phone"]
-TEXT_TYPES = ("text", "long_text", "address")
 # Which field types each prefill source may fill (a birth date only a date, a phone only a phone...).
 PREFILL_TYPES = {"id.name": ("text",), "id.sex": ("text", "choice"), "id.nation": ("text", "choice"),
                  "id.birth_date": ("date",), "id.address": ("address", "text"), "id.id_number": ("id_number",),
                  "ssc.number": ("id_number",), "session.phone": ("phone",)}
-RELATIVE_DATE = re.compile(r"today([+-]\d{1,5})?", re.ASCII)
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _ONLY_FOR = {("min_length", "max_length"): TEXT_TYPES, ("min", "max", "integer"): ("number",),
              ("earliest", "latest"): ("date",), ("choices",): ("choice",)}
 

@@ -8,22 +8,14 @@ naming the field in the resident's language. `prefill()` says what a field start
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from kiosk.form_rules import DEFAULT_MAX_LENGTH, clean, field_problem, resolve_date
 from kiosk.i18n import translate
 
 CST = timezone(timedelta(hours=8))  # the hall's "today" is China Standard Time
-DEFAULT_MAX_LENGTH = {"text": 100, "long_text": 1000, "address": 200}
-TEXT_TYPES = ("text", "long_text", "address")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}", re.ASCII)
-_ID_NUMBER = re.compile(r"[1-9]\d{16}[\dX]", re.ASCII)
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-_RELATIVE = re.compile(r"today(?:([+-]\d+))?")
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 # problem word -> message id ({field} is the field's label)
 MESSAGES = {
@@ -57,7 +49,7 @@ def check(definition: dict, form: dict[str, Any], today: date | None = None) -> 
     keys = {f["key"] for f in definition["fields"]}
     problems = {}
     for field in definition["fields"]:
-        value = _clean(form.get(field["key"]))
+        value = clean(form.get(field["key"]))
         if value is None:
             if field.get("required"):
                 problems[field["key"]] = "required"
@@ -69,61 +61,6 @@ def check(definition: dict, form: dict[str, Any], today: date | None = None) -> 
         if key not in keys:
             problems[key] = "unknown field"
     return problems
-
-
-def field_problem(field: dict, value: Any, today: date | None = None) -> str | None:
-    """The problem with a non-empty value of one field, None when it is right."""
-    kind = field["type"]
-    if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return "wrong type"
-        if not math.isfinite(value):
-            return "not finite"
-        if field.get("integer") and not isinstance(value, int):
-            return "not an integer"
-        if field.get("min") is not None and value < field["min"]:
-            return "too small"
-        if field.get("max") is not None and value > field["max"]:
-            return "too large"
-        return None
-    if kind == "yes_no":
-        return None if isinstance(value, bool) else "wrong type"
-    if not isinstance(value, str):
-        return "wrong type"
-    if kind in TEXT_TYPES:
-        if _CONTROL.search(value):
-            return "invalid characters"
-        if kind != "long_text" and ("\n" in value or "\r" in value):
-            return "line break"
-        if len(value) < field.get("min_length", 0):
-            return "too short"
-        return "too long" if len(value) > field.get("max_length", DEFAULT_MAX_LENGTH[kind]) else None
-    if kind == "choice":
-        return None if value in {c["value"] for c in field["choices"]} else "not a choice"
-    if kind == "phone":
-        return None if _PHONE.fullmatch(value) else "not a phone number"
-    if kind == "id_number":
-        return None if is_id_number(value) else "not an ID number"
-    return _date_problem(value, field, today or today_cst())
-
-
-def is_id_number(value: str) -> bool:
-    value = value.upper()
-    if not _ID_NUMBER.fullmatch(value):
-        return False
-    try:
-        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    return "10X98765432"[sum(int(c) * w for c, w in zip(value[:17], _WEIGHTS)) % 11] == value[17]
-
-
-def resolve_date(bound: str, today: date) -> date:
-    """An ISO date, "today", "today+N" or "today-N" (days)."""
-    match = _RELATIVE.fullmatch(bound)
-    if match is None:
-        return date.fromisoformat(bound)
-    return today + timedelta(days=int(match[1] or 0))
 
 
 def label(field: dict, lang: str) -> str:
@@ -175,22 +112,3 @@ def prefill(field: dict, sources: dict[str, str]) -> Any:
         return next((c["value"] for c in field["choices"] if value in (c["value"], c.get("zh"))), None)
     return value
 
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.strip() or None
-    return value
-
-
-def _date_problem(value: str, field: dict, today: date) -> str | None:
-    if not _ISO_DATE.fullmatch(value):
-        return "not a date"
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return "not a date"
-    if field.get("earliest") is not None and day < resolve_date(field["earliest"], today):
-        return "too early"
-    if field.get("latest") is not None and day > resolve_date(field["latest"], today):
-        return "too late"
-    return None

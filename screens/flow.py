@@ -19,6 +19,7 @@ from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, Strin
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
+from kiosk.form_rules import LANDLINE, MOBILE
 from screens.voice import voice_of
 from screens.widgets import KioskButton, KioskInput, KioskScreen, app
 
@@ -26,8 +27,7 @@ Builder.load_file(str(Path(__file__).with_name("flow.kv")))
 
 # The hall's own checks (hall/checks.py, docs/hall-api.md), repeated here so a resident hears
 # about a wrong number before submitting rather than after.
-MOBILE = re.compile(r"1[3-9]\d{9}")
-LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
+PHONE = re.compile(f"{MOBILE}|{LANDLINE}", re.ASCII)
 NAME = re.compile(r"(?:[^\W\d_]|[·・.'\- ])+")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PRINT_TIMEOUT = 30.0  # a long receipt on a slow serial printer
@@ -41,7 +41,7 @@ TEXT_PROBLEM = "Please remove special characters from the text."
 
 # checks ----------------------------------------------------------------------------------
 def phone_problem(phone: str) -> str:
-    return "" if MOBILE.fullmatch(phone) or LANDLINE.fullmatch(phone) else PHONE_PROBLEM
+    return "" if PHONE.fullmatch(phone) else PHONE_PROBLEM
 
 
 def name_problem(name: str, required: bool = False) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from hall.forms import resolve_date
+from kiosk.form_rules import resolve_date
 from testing.hall import SEED, Client, Hall, person
 
 TABLE = json.loads((SEED.parents[1] / "seed" / "form_rule_cases.json").read_text(encoding="utf-8"))
