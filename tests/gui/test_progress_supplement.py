@@ -6,6 +6,7 @@ it came, and the clerk can accept. A card that is not the applicant's is refused
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 
@@ -72,7 +73,8 @@ def supplement_rows(hall, number):
                           "WHERE a.number = ? AND f.field LIKE 'supplement.%' ORDER BY f.id", (number,)).fetchall()
 
 
-def test_the_resident_reads_what_is_missing_and_sends_the_page(ui, devices, hall):
+def test_the_resident_reads_what_is_missing_and_sends_the_page(ui, devices, hall, caplog):
+    caplog.set_level(logging.DEBUG)
     reader, camera = devices
     number, clerk = in_correction(hall, CARD_HOLDER, "gui supplement")
     card = look_up(ui, number)
@@ -121,6 +123,8 @@ def test_the_resident_reads_what_is_missing_and_sends_the_page(ui, devices, hall
     ui.app.end_session("test done")
     ui.frames(3)
     assert SESSION_FILES not in ui.app.session.data
+    logged = "\n".join(f"{r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records)
+    assert CARD_HOLDER["id_number"] not in logged and CARD_HOLDER["id_number"] not in hall.log_path.read_text()
 
 
 def test_a_card_that_is_not_the_applicants_is_refused_in_plain_words(ui, devices, hall):
