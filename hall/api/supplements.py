@@ -67,7 +67,9 @@ class SupplementOut(BaseModel):
              description="The pages a 补正 asks for, sent by the applicant (proof: their ID number).")
 def create(body: SupplementIn, request: Request, session: WriteDB, idem: IdempotencyDep):
     idem.check(session)
-    row = session.scalar(select(db.Application).where(db.Application.number == body.number))
+    # Locked (PostgreSQL; SQLite's write transactions are serial already): two supplements of one
+    # application, or a supplement and the clerk's move, one after the other.
+    row = session.scalar(select(db.Application).where(db.Application.number == body.number).with_for_update())
     if not same_id(row and row.id_hash, id_hash(request.app.state.id_key, body.proof.id_number)):
         raise not_found("application")
     if row.status != "补正":

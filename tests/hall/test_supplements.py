@@ -85,6 +85,8 @@ def test_the_pages_asked_for_are_taken_with_the_applicants_id_number(hall, termi
     accept(clerk, number, "材料已补齐")
     assert progress(terminal, number)["status"] == "受理"
     assert progress(terminal, number)["supplement"] is None
+    late = send_supplement(terminal, number, applicant["id_number"], {"m2": [tagged(page, f"{number} late")]})
+    assert late.status_code == 409 and late.json()["error"]["code"] == "not_awaiting_supplement"
 
 
 def files_of_sha(hall, number, field):
