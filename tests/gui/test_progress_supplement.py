@@ -152,3 +152,35 @@ def test_english_and_elderly_mode_on_the_missing_list(ui, devices, hall):
     assert "Send the missing pages" in texts
     assert_readable(ui)
     assert_elderly_sizes(ui)
+
+
+def test_pages_sent_while_the_hall_is_down_are_saved_and_delivered_once_it_is_back(ui, devices, hall):
+    reader, camera = devices
+    number, _clerk = in_correction(hall, CARD_HOLDER, "gui hall down")
+    card = look_up(ui, number)
+    press(ui, card.send_button)
+    ui.wait(lambda: ui.screen.name == "identify", what="the identify screen")
+    reader.emulator.place("mainland")
+    ui.wait(lambda: ui.screen.name == "supplement", timeout=20, what="the supplement screen after the card")
+    ui.wait(lambda: ui.screen.status == "", timeout=15, what="the applicant check")
+    press(ui, ui.screen.ids.lines.children[0].ids.photograph)
+    ui.wait(lambda: ui.screen.name == "supplement.camera", what="the camera screen")
+    camera.emulator.show(LEASE[1].key)
+    ui.wait(lambda: ui.screen.ids.preview.found, timeout=15, what="the page outline")
+    press(ui, ui.screen.ids.take)
+    ui.wait(lambda: not ui.screen.busy and len(ui.screen.ids.thumbs.children) == 1, timeout=20, what="the page")
+    press(ui, ui.screen.ids.done)
+    ui.wait(lambda: ui.screen.name == "supplement", what="back to the supplement screen")
+    hall.stop()
+    try:
+        press(ui, ui.screen.ids.submit)
+        ui.wait(lambda: ui.screen.name == "supplement.done", timeout=30, what="the done screen")
+        ui.frames(3)
+        assert "暂时无法连接网上办事大厅。您的补正材料已保存在本终端，将自动提交，送达后工作人员会尽快查看。" in ui.texts()
+        assert ui.app.services.outbox.depth() == 1
+    finally:
+        hall.start()
+    ui.wait(lambda: supplement_rows(hall, number) == [("supplement.1.m2.pages.0",)], timeout=90,
+            what="the outbox to deliver the page")
+    ui.wait(lambda: ui.app.services.outbox.depth() == 0, timeout=10, what="the outbox to empty")
+    assert supplement_rows(hall, number) == [("supplement.1.m2.pages.0",)], "delivered once"
