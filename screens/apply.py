@@ -29,6 +29,13 @@ from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("apply.kv")))
 
+
+def pages_photographed(count: int, lang: str) -> str:
+    if count == 1:
+        return app().t("1 page photographed", lang)
+    return app().t("{count} pages photographed", lang).format(count=count)
+
+
 MAX_RESULTS = 200
 SESSION_FILES = "apply_files"  # session data: the pages and signature (kiosk.applications.ApplicationFiles)
 
@@ -239,7 +246,7 @@ class MaterialRow(BoxLayout):
     def state(self, lang: str, *_bindings) -> str:
         t = lambda msgid: app().t(msgid, lang)  # noqa: E731
         if self.how == "camera" and self.pages:
-            return t("{count} pages photographed").format(count=self.pages)
+            return pages_photographed(self.pages, lang)
         if self.how == "id_card":
             return t("Your ID card read at this terminal counts as this (electronic licence).")
         if self.how == "window":
@@ -435,7 +442,7 @@ class ApplyReviewScreen(ReviewScreen):
         for material in definition_.get("materials", []):
             how = chosen.get(material["key"])
             if applications.handed_in(material, chosen, files):
-                said = {"camera": app().t("{count} pages photographed").format(count=len(files.of(material["key"]))),
+                said = {"camera": pages_photographed(len(files.of(material["key"])), app().lang),
                         "id_card": app().t("ID card read at this terminal"),
                         "window": app().t("bring to the service window")}[how]
                 box.add_widget(Factory.FlowText(text=f"{applications.material_name(material, lang)}: {said}"))
