@@ -119,3 +119,27 @@ def complete_to_review(ui, camera=None) -> None:
     ui.frames(3)
     if ui.screen.signing:
         sign(ui)
+
+
+# --- 补交材料 (screens/supplement.py), from the progress card of an application in 补正 ---
+
+def card_to_supplement(ui, card, reader) -> None:
+    """Tap the card's 补交材料 and place the demo holder's ID card: on the supplement screen."""
+    press(ui, card.send_button)
+    ui.wait(lambda: ui.screen.name == "identify", what="the identify screen")
+    reader.emulator.place("mainland")
+    ui.wait(lambda: ui.screen.name == "supplement", timeout=20, what="the supplement screen after the card")
+
+
+def photograph_first_missing(ui, camera, page: str) -> None:
+    """On the supplement screen, once the card is checked: photograph `page` (a sim: camera
+    document key) for the first material asked for, and come back."""
+    ui.wait(lambda: ui.screen.status == "", timeout=15, what="the applicant check")
+    press(ui, ui.screen.ids.lines.children[0].ids.photograph)
+    ui.wait(lambda: ui.screen.name == "supplement.camera", what="the camera screen")
+    camera.emulator.show(page)
+    ui.wait(lambda: ui.screen.ids.preview.found, timeout=15, what="the page outline")
+    press(ui, ui.screen.ids.take)
+    ui.wait(lambda: not ui.screen.busy and len(ui.screen.ids.thumbs.children) == 1, timeout=20, what="the page")
+    press(ui, ui.screen.ids.done)
+    ui.wait(lambda: ui.screen.name == "supplement", what="back to the supplement screen")

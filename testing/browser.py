@@ -1,6 +1,7 @@
 """Staff in a real browser: Debian's chromium driven by chromium-driver through Selenium, for the
 workbench tests and the end-to-end loops (kiosk GUI and back office together).
 
+A pytest plugin (tests/conftest.py): the `browser` fixture, one chromium per test module.
 With KIOSK_GALLERY set (`bash scripts/dev screens`) `shot` keeps a page there as a PNG.
 """
 
@@ -10,6 +11,8 @@ import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 MISSING = None in (CHROMIUM, DRIVER)
@@ -35,6 +38,14 @@ def chromium(profile: Path, width: int = 1366, height: int = 900):
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if MISSING:
+        pytest.skip(WHY_MISSING)
+    with chromium(tmp_path_factory.mktemp("chromium")) as driver:
+        yield driver
 
 
 def log_in(driver, base: str, name: str, password: str) -> None:

@@ -2,6 +2,8 @@
 
 import pytest
 
+pytest_plugins = ["testing.browser"]  # the `browser` fixture: chromium through Selenium
+
 
 @pytest.fixture(autouse=True)
 def _isolated_state(tmp_path, monkeypatch):

@@ -13,8 +13,8 @@ import pytest
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 from hardware.camera import scene
-from testing.applying import choose, fill, hand_in, sign
-from testing.browser import MISSING, WHY_MISSING, chromium, log_in, press as click, reaches, shot
+from testing.applying import card_to_supplement, choose, fill, hand_in, photograph_first_missing, sign
+from testing.browser import MISSING, WHY_MISSING, log_in, press as click, reaches, shot
 from testing.gui import (HallProcess, attach_printer, detach_printer, device, hall_settings, open_tile, press,
                          type_into)
 from testing.workbench import STAFF
@@ -32,12 +32,6 @@ def hall(tmp_path_factory):
                           args=["--staff", spec], stdin=password + "\n").start()
     yield process
     process.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium(tmp_path_factory.mktemp("chromium")) as driver:
-        yield driver
 
 
 @pytest.fixture
@@ -133,15 +127,8 @@ def test_an_application_from_the_kiosk_through_correction_to_done(ui, devices, h
     card = progress_card(ui, number)
     texts = ui.texts()
     assert "• 劳动合同或营业执照：不清晰" in texts and "工作人员说明：合同第一页反光，请重新拍摄" in texts
-    press(ui, card.send_button)
-    ui.wait(lambda: ui.screen.name == "identify", what="the identify screen")
-    reader.emulator.place("mainland")
-    ui.wait(lambda: ui.screen.name == "supplement", timeout=20, what="the supplement screen after the card")
-    ui.wait(lambda: ui.screen.status == "", timeout=15, what="the applicant check")
-    press(ui, ui.screen.ids.lines.children[0].ids.photograph)
-    ui.wait(lambda: ui.screen.name == "supplement.camera", what="the camera screen")
-    photograph(ui, camera, LEASE[1].key)
-    ui.wait(lambda: ui.screen.name == "supplement", what="back to the supplement screen")
+    card_to_supplement(ui, card, reader)
+    photograph_first_missing(ui, camera, LEASE[1].key)
     press(ui, ui.screen.ids.submit)
     ui.wait(lambda: ui.screen.name == "supplement.done", timeout=30, what="the supplement sent")
     reader.emulator.remove()

@@ -11,7 +11,7 @@ import os
 import pytest
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-from testing.browser import MISSING, WHY_MISSING, chromium, log_in, press as click, reaches
+from testing.browser import MISSING, WHY_MISSING, log_in, press as click, reaches
 from testing.gui import (ONLY_PRINTER, HallProcess, attach_printer, detach_printer, find_button,
                          hall_settings, open_tile, press, type_into, type_on_keyboard)
 from testing.workbench import STAFF
@@ -29,12 +29,6 @@ def hall(tmp_path_factory):
                           stdin="".join(password + "\n" for _, password in specs)).start()
     yield process
     process.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium(tmp_path_factory.mktemp("chromium")) as driver:
-        yield driver
 
 
 @pytest.fixture

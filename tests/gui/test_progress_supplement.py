@@ -16,6 +16,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 from hardware.camera import scene
 from testing.gui import (HallProcess, TERMINAL_ID, TERMINAL_SECRET, assert_elderly_sizes, assert_readable, device,
                          hall_settings, open_tile, press, type_into)
+from testing.applying import card_to_supplement, photograph_first_missing
 from testing.hall import Client, Sign
 from testing.materials import page_jpeg, tagged
 from testing.supplementing import accept, ask_for_supplement
@@ -130,11 +131,7 @@ def test_the_resident_reads_what_is_missing_and_sends_the_page(ui, devices, hall
 def test_a_card_that_is_not_the_applicants_is_refused_in_plain_words(ui, devices, hall):
     reader, _camera = devices
     number, _clerk = in_correction(hall, SOMEONE_ELSE, "gui not theirs")
-    card = look_up(ui, number)
-    press(ui, card.send_button)
-    ui.wait(lambda: ui.screen.name == "identify", what="the identify screen")
-    reader.emulator.place("mainland")
-    ui.wait(lambda: ui.screen.name == "supplement", timeout=20, what="the supplement screen after the card")
+    card_to_supplement(ui, look_up(ui, number), reader)
     ui.wait(lambda: ui.screen.not_applicant, timeout=15, what="the refusal")
     assert ("此身份证不是本件申请人的身份证。只有申请人本人可以补交材料，如有疑问请到服务窗口咨询。"
             in ui.texts())
@@ -157,20 +154,8 @@ def test_english_and_elderly_mode_on_the_missing_list(ui, devices, hall):
 def test_pages_sent_while_the_hall_is_down_are_saved_and_delivered_once_it_is_back(ui, devices, hall):
     reader, camera = devices
     number, _clerk = in_correction(hall, CARD_HOLDER, "gui hall down")
-    card = look_up(ui, number)
-    press(ui, card.send_button)
-    ui.wait(lambda: ui.screen.name == "identify", what="the identify screen")
-    reader.emulator.place("mainland")
-    ui.wait(lambda: ui.screen.name == "supplement", timeout=20, what="the supplement screen after the card")
-    ui.wait(lambda: ui.screen.status == "", timeout=15, what="the applicant check")
-    press(ui, ui.screen.ids.lines.children[0].ids.photograph)
-    ui.wait(lambda: ui.screen.name == "supplement.camera", what="the camera screen")
-    camera.emulator.show(LEASE[1].key)
-    ui.wait(lambda: ui.screen.ids.preview.found, timeout=15, what="the page outline")
-    press(ui, ui.screen.ids.take)
-    ui.wait(lambda: not ui.screen.busy and len(ui.screen.ids.thumbs.children) == 1, timeout=20, what="the page")
-    press(ui, ui.screen.ids.done)
-    ui.wait(lambda: ui.screen.name == "supplement", what="back to the supplement screen")
+    card_to_supplement(ui, look_up(ui, number), reader)
+    photograph_first_missing(ui, camera, LEASE[1].key)
     hall.stop()
     try:
         press(ui, ui.screen.ids.submit)

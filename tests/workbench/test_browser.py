@@ -16,7 +16,7 @@ from hall import clock
 from kiosk import hall_api
 from kiosk.hall_client import HallClient
 from kiosk.progress import Progress
-from testing.browser import MISSING, WHY_MISSING, absent, chromium, press, reaches, shot
+from testing.browser import MISSING, WHY_MISSING, absent, press, reaches, shot
 from testing.materials import page_jpeg, ref, signature_png
 from testing.terminal_hall import TERMINAL_ID, TERMINAL_SECRET, HallProcess, id_number
 
@@ -40,12 +40,6 @@ def client(hall):
     client = HallClient(hall.url, TERMINAL_ID, TERMINAL_SECRET, timeout=10.0)
     yield client
     client.close()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium(tmp_path_factory.mktemp("chromium")) as driver:
-        yield driver
 
 
 def apply(client, seed=21, key="workbench-browser-0001") -> str:
