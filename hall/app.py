@@ -21,7 +21,7 @@ from hall.api import appointments, applications, catalog, public, ratings, reque
 from hall.auth import TerminalAuth
 from hall.errors import install as install_errors
 from hall.fleet.console import PAGE_HEADERS
-from hall.workbench import hotline
+from hall.workbench import hotline, supervision
 from hall.headers import SecurityHeaders
 from hall.idempotency import StoredAnswer
 from hall.limits import LookupLimits, Lookups, MemoryLimiter
@@ -112,6 +112,7 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
     app.include_router(backoffice.router)
     app.include_router(workbench.router)
     app.include_router(hotline.router)
+    app.include_router(supervision.router)
     app.add_middleware(TerminalAuth, database=database)
     app.add_middleware(SecurityHeaders, pages={"/console": PAGE_HEADERS,  # outermost
                                                workbench.PREFIX: workbench.PAGE_HEADERS})
