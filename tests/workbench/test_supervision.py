@@ -5,78 +5,17 @@ must equal what is counted by hand below. Then the 整改 loop of the 差评, it
 and who may see and do what."""
 
 import sqlite3
-from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import requests
 
 from hall import clock
-from testing.hall import person
+from testing.supervision import apply, age, assigned_ago, due_yesterday, file_request, rate
 from testing.workbench import StaffUser, csrf_of
 
 SV = "/workbench/supervision"
 RECT = "/workbench/rectifications"
 GA_20, GA_5, RS_0, RS_GUIDE = "XK00101001", "XK00102001", "GG00201001", "XK00202001"  # limits 20, 5, 0 days
-ALL = ("整体满意度", "办事效率", "办事指南精确度", "办事便捷度", "平台操作性")
-
-
-def apply(terminal, item):
-    """An application as a terminal sends it (no pages: handed in at the window): (number, applicant)."""
-    who = person()
-    answer = terminal.post("/api/v1/applications", {
-        "item_code": item, "applicant": who, "form": {"phone": "13912345678"},
-        "materials": [{"key": "m1", "how": "window"}]})
-    assert answer.status_code == 201, answer.text
-    return answer.json()["number"], who
-
-
-def file_request(terminal, kind, phone):
-    answer = terminal.post("/api/v1/requests", {"type": kind, "content": f"{kind}：小区门口路灯不亮", "phone": phone})
-    assert answer.status_code == 201, answer.text
-    return answer.json()["ticket"]
-
-
-def rate(terminal, kind, ref, level, marks, proof=None, reason=None):
-    body = {"level": level, "indicators": dict(zip(ALL, marks)), "subject": {"kind": kind, "ref": ref}}
-    if proof:
-        body["proof"] = proof
-    if reason:
-        body["reason"] = reason
-    answer = terminal.post("/api/v1/ratings", body)
-    assert answer.status_code == 201, answer.text
-    return answer.json()["id"]
-
-
-def working_days_ago(n):
-    day = clock.today()
-    while clock.working_days_between(day, clock.today()) < n:
-        day -= timedelta(days=1)
-    return day
-
-
-def age(hall, number, working_days):
-    """As if `number` had been submitted `working_days` ago (its due date moved with it)."""
-    day = working_days_ago(working_days)
-    submitted = datetime.combine(day, time(10), clock.CST).astimezone(UTC).replace(tzinfo=None)
-    with sqlite3.connect(hall.db) as db:
-        (limit,) = db.execute("SELECT limit_days FROM applications WHERE number = ?", (number,)).fetchone()
-        db.execute("UPDATE applications SET submitted_at = ?, due_date = ? WHERE number = ?",
-                   (submitted.strftime("%Y-%m-%d %H:%M:%S.%f"), clock.add_working_days(day, limit).isoformat(), number))
-
-
-def due_yesterday(hall, ticket):
-    with sqlite3.connect(hall.db) as db:
-        db.execute("UPDATE requests SET due_date = ? WHERE ticket = ?",
-                   ((clock.today() - timedelta(days=1)).isoformat(), ticket))
-
-
-def assigned_ago(hall, rating_id, working_days):
-    """As if the 差评 had been assigned `working_days` ago: its 15 working days run from then."""
-    day = working_days_ago(working_days)
-    at = datetime.combine(day, time(9), clock.CST).astimezone(UTC).replace(tzinfo=None)
-    with sqlite3.connect(hall.db) as db:
-        db.execute("UPDATE rectifications SET assigned_at = ?, due_date = ? WHERE rating_id = ?",
-                   (at.strftime("%Y-%m-%d %H:%M:%S.%f"), clock.add_working_days(day, 15).isoformat(), rating_id))
 
 
 def audit_rows(hall, subject):
@@ -103,15 +42,15 @@ def county(hall, terminal, users):
     finish = [("accept", {}), ("review", {}), ("decide", {"outcome": "准予"}), ("finish", {"collection": "窗口领取"})]
     a1, who1 = apply(terminal, GA_20)                      # 收件, green
     a2, _ = apply(terminal, GA_20)
-    age(hall, a2, 17)                                      # 17 of 20 days used: yellow
+    age(hall.db, a2, 17)                                      # 17 of 20 days used: yellow
     move(ga, a2, ("accept", {}))
     a3, _ = apply(terminal, GA_5)
-    age(hall, a3, 8)                                       # 8 of 5: red, overdue
+    age(hall.db, a3, 8)                                       # 8 of 5: red, overdue
     move(ga, a3, ("accept", {}), ("review", {}))
     a4, who4 = apply(terminal, GA_20)
     move(ga, a4, *finish)                                  # finished the day it came: on time, 0 days
     a5, who5 = apply(terminal, GA_5)
-    age(hall, a5, 8)
+    age(hall.db, a5, 8)
     move(ga, a5, *finish)                                  # finished today, 8 of 5 days: late, red
     b1, who_b1 = apply(terminal, RS_0)
     move(rs, b1, ("refuse", {"note": "非本事项受理范围"}))  # 即办 refused the same day: on time
@@ -121,7 +60,7 @@ def county(hall, terminal, users):
         clerk = ga if department == "GA" else rs
         assert clerk.post(f"/workbench/requests/{ticket}/handle", {}).status_code == 303
         if late:
-            due_yesterday(hall, ticket)
+            due_yesterday(hall.db, ticket)
         assert clerk.post(f"/workbench/requests/{ticket}/reply", {"note": "已修复"}).status_code == 303
         assert dispatcher.post(f"/workbench/requests/{ticket}/close", {}).status_code == 303
         assert dispatcher.post(f"/workbench/requests/{ticket}/follow_up", {"result": result}).status_code == 303
@@ -134,7 +73,7 @@ def county(hall, terminal, users):
     loop(r3, "RS", "基本满意")
     r4 = file_request(terminal, "建议", "13700000004")
     assert dispatcher.post(f"/workbench/requests/{r4}/dispatch", {"department": "GA"}).status_code == 303
-    due_yesterday(hall, r4)                                # with GA past its due date
+    due_yesterday(hall.db, r4)                                # with GA past its due date
     r5 = file_request(terminal, "咨询", "13700000005")      # not dispatched yet: the county's only
 
     ratings = {
@@ -284,7 +223,7 @@ def test_the_rectification_loop_on_time_and_late(hall, county, users):
     assert answer(ga, g3, "再答一次").status_code == 409
     assert assign(g3, "RS").status_code == 409  # answered: it stays
 
-    assigned_ago(hall, g4, 16)  # its 15 working days ran out yesterday
+    assigned_ago(hall.db, g4, 16)  # its 15 working days ran out yesterday
     bad = {b["id"]: b for b in figures(sup)["bad_ratings"]}
     assert (bad[g3]["state"], bad[g3]["late"], bad[g3]["rectification"]["answer"]) == (
         "done", False, "已约谈承办人，超期件改为每日提醒")
@@ -314,7 +253,7 @@ def test_a_supervisor_reassigns_an_unanswered_one_and_the_new_department_gets_it
     g7 = county["g7"]  # its request went to nobody: the supervisor picks a department
     token = csrf_of(sup.get(SV + "/").text)
     assert sup.post(f"{SV}/ratings/{g7}/assign", {"department": "GA"}, csrf=token).status_code == 303
-    assigned_ago(hall, g7, 20)
+    assigned_ago(hall.db, g7, 20)
     assert sup.post(f"{SV}/ratings/{g7}/assign", {"department": "RS", "note": "应由人社局答复"},
                     csrf=token).status_code == 303
     (fix,) = [b["rectification"] for b in figures(sup)["bad_ratings"] if b["id"] == g7]
