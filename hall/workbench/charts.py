@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-LABEL_W, BAR_W, ROW_H = 170, 560, 30
+LABEL_W, BAR_W, ROW_H = 200, 400, 30  # 660 px: the left column of a 1366 px screen
 
 
 def light_bars(departments: list[dict[str, Any]]) -> dict[str, Any]:
-    """A stacked bar per department: its applications green, yellow, red."""
+    """A stacked bar per department with applications: green, yellow, red (the table lists them all)."""
+    departments = [d for d in departments if d["applications"]["total"]]
     most = max((sum(d["applications"]["by_light"].values()) for d in departments), default=0) or 1
     rows = []
     for n, d in enumerate(departments):
@@ -21,7 +22,7 @@ def light_bars(departments: list[dict[str, Any]]) -> dict[str, Any]:
             x += width
         rows.append({"y": n * ROW_H, "label": d["name"], "segments": segments,
                      "total": sum(d["applications"]["by_light"].values()), "end": round(x, 1)})
-    return {"rows": rows, "width": LABEL_W + BAR_W + 60, "height": max(len(rows), 1) * ROW_H + 6}
+    return {"rows": rows, "width": LABEL_W + BAR_W + 50, "height": max(len(rows), 1) * ROW_H + 6}
 
 
 def level_bars(by_level: dict[str, int], height: int = 150) -> dict[str, Any]:
@@ -45,13 +46,13 @@ def indicator_bars(indicators: dict[str, float | None]) -> dict[str, Any]:
 def trend(days: list[dict[str, Any]], height: int = 140) -> dict[str, Any]:
     """Applications per day as columns, 12345 requests per day as a line, over the last days."""
     most = max((max(d["applications"], d["requests"]) for d in days), default=0) or 1
-    step, left, top = 22, 34, 12
+    step, left, top = 20, 34, 12
     columns, points = [], []
     for n, d in enumerate(days):
         x = left + n * step
         h = round(height * d["applications"] / most, 1)
         columns.append({"x": x + 3, "y": top + height - h, "h": h, "count": d["applications"], "day": d["day"],
                         "label": d["day"][5:] if n % 5 == 0 or n == len(days) - 1 else ""})
-        points.append(f"{x + 11},{round(top + height - height * d['requests'] / most, 1)}")
+        points.append(f"{x + 10},{round(top + height - height * d['requests'] / most, 1)}")
     return {"columns": columns, "points": " ".join(points), "base": top + height, "top": top, "most": most,
             "width": left + len(days) * step + 10, "height": top + height + 40, "left": left}
