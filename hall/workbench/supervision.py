@@ -3,12 +3,21 @@ numbers as figures.json for other systems) with the 差评 they send to a depart
 and the clerks' page of their departments' 整改 (/workbench/rectifications) where they answer.
 
 The pages live under /workbench because the staff session cookie is scoped to it (hall.webforms);
-/supervision/ and /supervision/figures.json redirect there. figures.json wants a supervisor's
-session like the page: it holds residents' 差评 reasons, free text that may name people.
+/supervision/ and /supervision/figures.json redirect there.
+
+figures.json is read with a supervisor's session like the page, or, by another system (the
+province's 好差评 or 电子监察 platform polling it), with `Authorization: Bearer $HALL_FIGURES_TOKEN`:
+a read-only key for this one document, so no script has to keep a supervisor's password and
+log in through the CSRF-guarded form. It is as secret as the page: the 差评 reasons are residents'
+free text and may name people. Each read with the token is audited.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -16,15 +25,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 
-from hall import clock, webforms
+from hall import clock, staff, webforms
 from hall.db import Department, Rating, Rectification
 from hall.staff import Staff
-from hall.workbench import PREFIX, PRIVATE, Who, charts, rectification, templates
+from hall.workbench import COOKIE, PREFIX, PRIVATE, Who, charts, rectification, templates
 from hall.workbench.figures import figures
 
 HOME = f"{PREFIX}/supervision"
 router = APIRouter(include_in_schema=False)
 KINDS = {"application": "申办件", "request": "12345 工单", "booking": "预约", "guide": "办事指南"}
+TOKEN_ENV, TOKEN_MIN = "HALL_FIGURES_TOKEN", 32
 LEVEL_ZH = {"5": "非常满意", "4": "满意", "3": "基本满意", "2": "不满意", "1": "非常不满意"}
 
 
@@ -37,6 +47,16 @@ def _num(value: float | None) -> str:
 
 
 templates.env.globals.update(LEVEL_ZH=LEVEL_ZH, pct=_pct, num=_num)
+
+
+def token_from_environ(environ: Mapping[str, str] = os.environ) -> bytes | None:
+    """The SHA-256 of $HALL_FIGURES_TOKEN, None when unset. ValueError: too short to be a key."""
+    token = environ.get(TOKEN_ENV, "")
+    if not token:
+        return None
+    if len(token) < TOKEN_MIN:
+        raise ValueError(f"{TOKEN_ENV} must be at least {TOKEN_MIN} characters (e.g. `openssl rand -hex 32`)")
+    return hashlib.sha256(token.encode()).digest()
 
 
 def _supervisor(who: Who) -> Staff:
@@ -73,10 +93,30 @@ def dashboard(request: Request, who: Supervisor, error: str = ""):
         "trend_chart": charts.trend(numbers["trend"]), "days": rectification.RECTIFY_DAYS}, headers=PRIVATE)
 
 
+def _figures_reader(request: Request) -> str:
+    """Who reads figures.json: the token's holder, else a supervisor (session as for the pages)."""
+    sent = request.headers.get("authorization", "")
+    if sent:
+        expected = request.app.state.figures_token
+        scheme, _, token = sent.partition(" ")
+        if expected is None or scheme.lower() != "bearer" or not hmac.compare_digest(
+                hashlib.sha256(token.strip().encode()).digest(), expected):
+            raise HTTPException(401, "wrong figures token", headers={"WWW-Authenticate": "Bearer"})
+        return "figures token"
+    found = staff.find(request.app.state.database, request.cookies.get(COOKIE))
+    if found is None:
+        raise HTTPException(303, "log in first", headers={"Location": f"{PREFIX}/login"})
+    return _supervisor(found).name
+
+
 @router.get(f"{HOME}/figures.json")
-def figures_json(request: Request, who: Supervisor):
+def figures_json(request: Request, reader: Annotated[str, Depends(_figures_reader)]):
     with request.app.state.database.read_session() as session:
         numbers = figures(session)
+    if reader == "figures token":
+        with request.app.state.database.write_session() as session:
+            staff.audit(session, reader, "figures_read", "figures.json", request.client.host if request.client else "")
+            session.commit()
     return JSONResponse({"generated_at": clock.now().isoformat(timespec="seconds"), **numbers}, headers=PRIVATE)
 
 

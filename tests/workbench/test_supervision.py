@@ -10,12 +10,25 @@ import pytest
 import requests
 
 from hall import clock
+from testing.hall import Hall
 from testing.supervision import apply, age, assigned_ago, due_yesterday, file_request, rate
-from testing.workbench import StaffUser, csrf_of
+from testing.workbench import StaffUser, csrf_of, staff_args
 
 SV = "/workbench/supervision"
 RECT = "/workbench/rectifications"
 GA_20, GA_5, RS_0, RS_GUIDE = "XK00101001", "XK00102001", "GG00201001", "XK00202001"  # limits 20, 5, 0 days
+
+
+TOKEN = "figures-token-for-the-province-0123456789"
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory):
+    """This module's own hall (every number below counts its data only), with a figures token."""
+    args, passwords = staff_args()
+    server = Hall(tmp_path_factory.mktemp("supervision"), *args, stdin=passwords, env={"HALL_FIGURES_TOKEN": TOKEN})
+    yield server
+    assert server.stop() == 0
 
 
 def audit_rows(hall, subject):
@@ -173,6 +186,28 @@ def test_the_short_paths_lead_to_the_dashboard(hall, users):
     assert sup.get("/supervision/").headers["location"] == SV + "/"
     assert sup.get("/supervision/figures.json").headers["location"] == SV + "/figures.json"
     assert sup.http.get(hall.base + "/supervision/figures.json", timeout=30).json()["county"]["applications"]
+
+
+def test_another_system_reads_the_figures_with_the_token_and_only_with_it(hall, county, users):
+    def read(authorization):
+        return requests.get(f"{hall.base}{SV}/figures.json", headers={"Authorization": authorization},
+                            allow_redirects=False, timeout=30)
+
+    answer = read(f"Bearer {TOKEN}")
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "private, no-store"
+    assert answer.json()["county"] == figures(users["supervisor"])["county"]
+    for wrong in (f"Bearer {TOKEN}x", "Bearer ", f"Basic {TOKEN}", TOKEN):
+        assert read(wrong).status_code == 401, wrong
+    assert requests.get(f"{hall.base}{SV}/", headers={"Authorization": f"Bearer {TOKEN}"}, allow_redirects=False,
+                        timeout=30).status_code == 303  # the token reads the numbers, not the pages
+    with sqlite3.connect(hall.db) as db:
+        assert db.execute("SELECT COUNT(*) FROM staff_audit WHERE staff = 'figures token' AND action = 'figures_read'"
+                          ).fetchone() == (1,)
+
+
+def test_a_short_figures_token_stops_the_hall(tmp_path):
+    with pytest.raises(RuntimeError, match="HALL_FIGURES_TOKEN must be at least 32"):
+        Hall(tmp_path, env={"HALL_FIGURES_TOKEN": "short"})
 
 
 def test_only_a_supervisor_sees_the_figures(hall, county, users):
