@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hall import clock, staff
@@ -64,7 +64,7 @@ def state(row: Rectification | None, today: date) -> str:
     return "done_late" if clock.local(row.answered_at).date() > row.due_date else "done"
 
 
-def assign(session: Session, who: staff.Staff, rating_id: int, department: str, note: str) -> Rectification:
+def assign(session: Session, who: staff.Staff, rating_id: int, department: str, note: str) -> None:
     """Send a 差评 to `department` (a supervisor's act). RectifyError: not a 差评, no such
     department, or already answered."""
     rating = session.get(Rating, rating_id)
@@ -76,15 +76,17 @@ def assign(session: Session, who: staff.Staff, rating_id: int, department: str, 
     if row is not None and row.answered_at is not None:
         raise RectifyError("该差评已整改答复，不能再分派")
     now = clock.now()
-    row = row or Rectification(rating_id=rating_id)
-    row.department_code, row.note, row.assigned_by = department, note.strip()[:1000], who.name
-    row.assigned_at, row.due_date = clock.utc_naive(now), clock.add_working_days(now.date(), RECTIFY_DAYS)
-    session.add(row)
-    staff.audit(session, who.name, "rectify_assign", subject(rating_id), f"{department} {row.note}".strip())
-    return row
+    values = {"department_code": department, "note": note.strip()[:1000], "assigned_by": who.name,
+              "assigned_at": clock.utc_naive(now), "due_date": clock.add_working_days(now.date(), RECTIFY_DAYS)}
+    if row is None:
+        session.add(Rectification(rating_id=rating_id, **values))  # rating_id is unique: one of two inserts fails
+    elif session.execute(update(Rectification).where(Rectification.id == row.id, Rectification.answered_at.is_(None))
+                         .values(**values)).rowcount != 1:
+        raise RectifyError("该差评刚被答复，不能再分派")
+    staff.audit(session, who.name, "rectify_assign", subject(rating_id), f"{department} {values['note']}".strip())
 
 
-def answer(session: Session, who: staff.Staff, rating_id: int, text: str) -> Rectification:
+def answer(session: Session, who: staff.Staff, rating_id: int, text: str) -> None:
     """A clerk of the assigned department answers what was done. RectifyError: not assigned,
     already answered, or no answer written; PermissionError: another department's."""
     row = session.scalar(select(Rectification).where(Rectification.rating_id == rating_id))
@@ -97,9 +99,12 @@ def answer(session: Session, who: staff.Staff, rating_id: int, text: str) -> Rec
     text = text.strip()
     if len(text) < 2:
         raise RectifyError("请写明整改情况")
-    row.answer, row.answered_by, row.answered_at = text[:2000], who.name, clock.utc_naive(clock.now())
-    staff.audit(session, who.name, "rectify_answer", subject(rating_id), row.answer)
-    return row
+    # Only while unanswered, in SQL: of two concurrent answers one is kept, the other refused.
+    if session.execute(update(Rectification).where(Rectification.id == row.id, Rectification.answered_at.is_(None))
+                       .values(answer=text[:2000], answered_by=who.name, answered_at=clock.utc_naive(clock.now()))
+                       ).rowcount != 1:
+        raise RectifyError("该差评刚被答复，请刷新后查看")
+    staff.audit(session, who.name, "rectify_answer", subject(rating_id), text[:2000])
 
 
 def subject(rating_id: int) -> str:

@@ -23,6 +23,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from hall import clock, staff, webforms
@@ -131,6 +132,8 @@ def assign(request: Request, rating_id: int, who: Who, csrf: Annotated[str, Form
             session.commit()
     except rectification.RectifyError as e:
         return _refused(request, who, str(e))
+    except IntegrityError:  # another supervisor's first assignment of it came first
+        return _refused(request, who, "该差评刚被他人分派，请查看后再操作")
     return RedirectResponse(f"{HOME}/#bad-{rating_id}", status_code=303)
 
 

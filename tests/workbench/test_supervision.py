@@ -5,6 +5,7 @@ must equal what is counted by hand below. Then the 整改 loop of the 差评, it
 and who may see and do what."""
 
 import sqlite3
+import threading
 
 import pytest
 import requests
@@ -295,3 +296,25 @@ def test_a_supervisor_reassigns_an_unanswered_one_and_the_new_department_gets_it
     assert (fix["department"], fix["due_date"]) == ("RS", clock.add_working_days(clock.today(), 15).isoformat())
     assert f'id="rect-{g7}"' in rs.get(RECT).text
     assert [d for _, a, d in audit_rows(hall, f"差评{g7}")] == ["GA", "RS 应由人社局答复"]
+
+
+def test_concurrent_answers_keep_one(hall, terminal, users):
+    """Last in this module: it adds a 差评 of its own."""
+    bad = rate(terminal, "guide", GA_20, 1, [1] * 5, reason="指南里的电话是空号")
+    sup = users["supervisor"]
+    assert sup.post(f"{SV}/ratings/{bad}/assign", {"department": "GA"}, from_page=SV + "/").status_code == 303
+    clerks = [StaffUser(hall.base, "ga-clerk") for _ in range(5)]
+    tokens = [csrf_of(c.get(RECT).text) for c in clerks]
+    barrier, codes = threading.Barrier(len(clerks)), []
+
+    def press(n):
+        barrier.wait()
+        codes.append(clerks[n].post(f"{RECT}/{bad}/answer", {"text": f"已更正电话（{n}）"}, csrf=tokens[n]).status_code)
+
+    threads = [threading.Thread(target=press, args=(n,)) for n in range(len(clerks))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(codes) == [303] + [409] * (len(clerks) - 1)
+    assert [a for _, a, _ in audit_rows(hall, f"差评{bad}")] == ["rectify_assign", "rectify_answer"]
