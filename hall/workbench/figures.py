@@ -72,7 +72,8 @@ def request_facts(row: HotlineRequest, today: date) -> dict[str, Any]:
     answered = row.status in ANSWERED and bool(replies)
     visits = [h["note"] for h in row.history if h["status"] == "回访"]
     result = next((r for r in VISIT_RESULTS if visits and visits[-1].startswith(f"回访结果：{r}")), None)
-    return {"ticket": row.ticket, "answered": answered,
+    return {"ticket": row.ticket, "type": row.type, "status": row.status, "due_date": row.due_date.isoformat(),
+            "answered": answered,
             "on_time": answered and _entry_day(replies[-1]) <= row.due_date,
             "overdue": row.status in WITH_DEPARTMENT and today > row.due_date, "visit": result}
 
@@ -120,6 +121,8 @@ def figures(session: Session, today: date | None = None) -> dict[str, Any]:
 
     overdue = sorted(({**a, "department": departments.get(d, d)} for a, d in applications if a["overdue"]),
                      key=lambda a: (a["due_date"], a["number"]))
+    overdue_requests = sorted(({**q, "department": departments.get(d or "", "")} for q, d, _ in requests
+                               if q["overdue"]), key=lambda q: (q["due_date"], q["ticket"]))
     bad = []
     for r in ratings:
         if r.level not in rectification.BAD_LEVELS:
@@ -140,4 +143,4 @@ def figures(session: Session, today: date | None = None) -> dict[str, Any]:
               "requests": sum(1 for _, _, submitted in requests if submitted == day)} for day in days]
     return {"today": today.isoformat(), "county": block(None),
             "departments": [{"code": code, "name": name, **block(code)} for code, name in departments.items()],
-            "overdue": overdue, "bad_ratings": bad, "trend": trend}
+            "overdue": overdue, "overdue_requests": overdue_requests, "bad_ratings": bad, "trend": trend}

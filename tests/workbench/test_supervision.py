@@ -145,6 +145,8 @@ def test_hotline_figures_are_the_counts_by_hand(county, users):
     assert (ga["total"], ga["answered"], ga["on_time_rate"], ga["overdue"], ga["satisfaction_rate"]) == (3, 2, 0.5, 1, 0.5)
     rs = department(numbers, "RS")["requests"]
     assert (rs["total"], rs["on_time_rate"], rs["follow_ups"], rs["satisfaction_rate"]) == (1, 1.0, 1, 1.0)
+    r4 = county["requests"][3]
+    assert [(o["ticket"], o["status"], o["department"]) for o in numbers["overdue_requests"]] == [(r4, "派单", "县公安局")]
 
 
 def test_rating_figures_are_the_counts_by_hand(county, users):

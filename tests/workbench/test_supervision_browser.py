@@ -50,6 +50,7 @@ def browser(tmp_path_factory):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP refusals are logged there
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--no-first-run", "--window-size=1366,900", "--lang=zh-CN",
@@ -148,6 +149,9 @@ def test_the_supervisor_sees_the_county_and_a_clerk_answers_a_bad_rating(hall, c
     late = browser.find_element(By.ID, f"bad-{county['late']}")
     assert "late" in late.get_attribute("class") and browser.find_element(By.ID, f"state-{county['late']}").text == "已超期"
     assert late.find_element(By.TAG_NAME, "td").value_of_css_property("background-color") == "rgba(253, 236, 234, 1)"
+
+    refused = [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+    assert refused == []  # the charts need nothing the page's CSP forbids
 
     guide = county["guide"]
     Select(browser.find_element(By.ID, f"department-{guide}")).select_by_visible_text("青山县公安局")
