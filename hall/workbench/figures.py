@@ -113,6 +113,9 @@ def figures(session: Session, today: date | None = None) -> dict[str, Any]:
     rectified = {r.rating_id: r for r in session.scalars(select(Rectification))}
     states = {r.id: rectification.state(rectified.get(r.id), today) for r in ratings}
     rated_by = {r.id: owner.of(r) for r in ratings}
+    names = {"guide": dict(session.execute(select(Item.code, Item.name)).all()),
+             "application": {a["number"]: a["item_name"] for a, _ in applications},
+             "request": {q["ticket"]: q["type"] for q, _, _ in requests}}
 
     def block(code: str | None) -> dict[str, Any]:
         return {"applications": _applications([a for a, d in applications if code is None or d == code]),
@@ -129,7 +132,8 @@ def figures(session: Session, today: date | None = None) -> dict[str, Any]:
             continue
         fix, default = rectified.get(r.id), rated_by[r.id]
         bad.append({"id": r.id, "level": r.level, "reason": r.reason, "subject_kind": r.subject_kind,
-                    "subject_ref": r.subject_ref, "created_at": clock.iso(r.created_at),
+                    "subject_ref": r.subject_ref, "subject_name": names.get(r.subject_kind, {}).get(r.subject_ref, ""),
+                    "created_at": clock.iso(r.created_at),
                     "department": default, "department_name": departments.get(default or "", ""),
                     "state": states[r.id], "state_zh": rectification.STATES[states[r.id]],
                     "late": states[r.id] in rectification.LATE,

@@ -166,6 +166,7 @@ def test_rating_figures_are_the_counts_by_hand(county, users):
     bad = {b["id"]: b for b in numbers["bad_ratings"]}
     assert sorted(bad) == sorted(county[g] for g in ("g3", "g4", "g6", "g7"))
     assert bad[county["g3"]]["reason"] == "超期办结，也没人告知进度"
+    assert [bad[county[g]]["subject_name"] for g in ("g3", "g4", "g6")] == ["户口迁移登记", "咨询", "劳务派遣经营许可"]
     assert {g: bad[county[g]]["department"] for g in ("g3", "g4", "g6", "g7")} == {
         "g3": "GA", "g4": "GA", "g6": "RS", "g7": None}  # g7: its request was not dispatched
     assert {b["state"] for b in bad.values()} == {"unassigned"}
