@@ -256,6 +256,9 @@ def test_the_rectification_loop_on_time_and_late(hall, county, users):
     assert "请说明超期原因并整改" in listed and due in listed
     assert f'id="rect-{g3}"' not in rs.get(RECT).text
     assert answer(rs, g3, "与本部门无关").status_code == 403
+    assert answer(sup, g3, "监察人员不答复").status_code == 403  # a supervisor reads the page, answers nothing
+    dispatcher = users["dispatcher"]
+    assert answer(dispatcher, g3, "x" * 5, csrf=csrf_of(dispatcher.get("/workbench/requests").text)).status_code == 403
     assert answer(ga, g3, "已整改", csrf="forged").status_code == 403
     assert answer(ga, g3, " ").status_code == 409
     assert answer(ga, g3, "已约谈承办人，超期件改为每日提醒").status_code == 303
