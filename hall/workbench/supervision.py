@@ -81,7 +81,11 @@ def short_json():
 
 
 @router.get(f"{HOME}/", response_class=HTMLResponse)
-def dashboard(request: Request, who: Supervisor, error: str = ""):
+def dashboard(request: Request, who: Supervisor):
+    return _dashboard(request, who)
+
+
+def _dashboard(request: Request, who: Staff, error: str = "", status: int = 200):
     with request.app.state.database.read_session() as session:
         numbers = figures(session)
         departments = session.execute(select(Department.code, Department.name).order_by(Department.code)).all()
@@ -91,7 +95,8 @@ def dashboard(request: Request, who: Supervisor, error: str = ""):
         "light_chart": charts.light_bars(numbers["departments"]),
         "level_chart": charts.level_bars(county["ratings"]["by_level"]),
         "indicator_chart": charts.indicator_bars(county["ratings"]["indicators"]),
-        "trend_chart": charts.trend(numbers["trend"]), "days": rectification.RECTIFY_DAYS}, headers=PRIVATE)
+        "trend_chart": charts.trend(numbers["trend"]), "days": rectification.RECTIFY_DAYS},
+        status_code=status, headers=PRIVATE)
 
 
 def _figures_reader(request: Request) -> str:
@@ -138,9 +143,7 @@ def assign(request: Request, rating_id: int, who: Who, csrf: Annotated[str, Form
 
 
 def _refused(request: Request, who: Staff, message: str):
-    page = dashboard(request, who, error=message)
-    page.status_code = 409
-    return page
+    return _dashboard(request, who, error=message, status=409)
 
 
 def _clerk_or_supervisor(who: Who) -> Staff:

@@ -244,7 +244,8 @@ def test_the_rectification_loop_on_time_and_late(hall, county, users):
     assert assign(g3, "GA", csrf="forged").status_code == 403
     assert assign(g3, "GA", user=ga).status_code == 403
     assert assign(county["g1"], "GA").status_code == 409  # a 5 needs no 整改
-    assert assign(g3, "").status_code == 409
+    refused = assign(g3, "")
+    assert refused.status_code == 409 and '<p class="error" id="error">请选择整改部门</p>' in refused.text
     assert audit_rows(hall, f"差评{g3}") == []
 
     assert assign(g3, "GA", "请说明超期原因并整改").status_code == 303
