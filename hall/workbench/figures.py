@@ -30,6 +30,7 @@ INDICATORS = ("整体满意度", "办事效率", "办事指南精确度", "办�
 ANSWERED = ("回复", "办结", "回访", "评价")
 WITH_DEPARTMENT = ("派单", "办理", "督办")
 TREND_DAYS = 30
+BAD_ORDER = ("overdue", "unassigned", "open", "done_late", "done")  # what needs the supervisor first
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -142,6 +143,7 @@ def figures(session: Session, today: date | None = None) -> dict[str, Any]:
                         "note": fix.note, "assigned_by": fix.assigned_by, "assigned_at": clock.iso(fix.assigned_at),
                         "due_date": fix.due_date.isoformat(), "answer": fix.answer, "answered_by": fix.answered_by,
                         "answered_at": fix.answered_at and clock.iso(fix.answered_at)}})
+    bad.sort(key=lambda b: (BAD_ORDER.index(b["state"]), b["created_at"]))
     days = [today - timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1)]
     trend = [{"day": day.isoformat(), "applications": sum(1 for a, _ in applications if a["submitted"] == day.isoformat()),
               "requests": sum(1 for _, _, submitted in requests if submitted == day)} for day in days]

@@ -22,7 +22,7 @@ from hall.db import Application, Booking, Department, HotlineRequest, Item, Rati
 RECTIFY_DAYS = 15
 BAD_LEVELS = (1, 2)
 # state -> shown as; late ones are red
-STATES = {"unassigned": "待分派", "open": "整改中", "overdue": "已超期", "done": "已整改", "done_late": "逾期整改"}
+STATES = {"unassigned": "待分派", "open": "整改中", "overdue": "已超期", "done_late": "逾期整改", "done": "已整改"}
 LATE = ("overdue", "done_late")
 
 

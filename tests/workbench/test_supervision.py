@@ -280,6 +280,7 @@ def test_the_rectification_loop_on_time_and_late(hall, county, users):
     numbers = figures(sup)
     bad = {b["id"]: b for b in numbers["bad_ratings"]}
     assert (bad[g4]["state"], bad[g4]["late"]) == ("done_late", True)
+    assert [b["state"] for b in numbers["bad_ratings"]] == ["unassigned", "open", "done_late", "done"]
     assert numbers["county"]["ratings"]["bad_by_state"] == {"unassigned": 1, "open": 1, "overdue": 0, "done": 1,
                                                             "done_late": 1}
     assert department(numbers, "GA")["ratings"]["bad_by_state"]["done_late"] == 1
