@@ -30,4 +30,8 @@ def python_message_ids() -> set[str]:
         ids.add(_literal(KIOSK / "applications.py", name))
     for name in ("OFFLINE", "NO_PICTURE", "DARK", "NO_PAGE", "CAPTURE_FAILED"):
         ids.add(_literal(SCREENS / "camera_view.py", name))
+    ids |= set(_literal(SCREENS / "supplement.py", "WHY").values())
+    for name in ("NOT_APPLICANT", "NOT_WAITING", "EVERY_MATERIAL", "NOT_SAVED", "CHECKING", "SENT", "QUEUED",
+                 "ASKS", "CLERK_NOTE", "SUPPLIED", "SEND_BUTTON"):
+        ids.add(_literal(SCREENS / "supplement.py", name))
     return ids
