@@ -8,19 +8,13 @@ With KIOSK_GALLERY set (`bash scripts/dev screens`) the pages are kept there as
 workbench-supervision.png and workbench-rectifications.png.
 """
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
+from testing.browser import MISSING, WHY_MISSING, chromium, log_in, press, shot
 from testing.hall import Client, Sign
 from testing.supervision import age, apply, assigned_ago, due_yesterday, file_request, rate
 from testing.terminal_hall import TERMINAL_ID, TERMINAL_SECRET, HallProcess
 from testing.workbench import StaffUser
-
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-GALLERY = os.environ.get("KIOSK_GALLERY")
 
 SUPERVISOR = ("zhao.supervisor", "supervise-password-1")
 CLERK = ("li.clerk", "clerk-password-1")  # every department of the seed below
@@ -29,7 +23,7 @@ DEPARTMENTS = "GA,RS,YB,MZ,ZR,JY,SJ"
 # an item of each department whose first material may be handed in at the window
 ITEMS = {"GA": "GF00101002", "RS": "JF00206001", "YB": "QR00303001", "MZ": "JF00403001", "ZR": "QR00601002",
          "JY": "GF01002001", "SJ": "XK00509001"}
-pytestmark = pytest.mark.skipif(None in (CHROMIUM, DRIVER), reason="apt-get install chromium chromium-driver")
+pytestmark = pytest.mark.skipif(MISSING, reason=WHY_MISSING)
 
 
 @pytest.fixture(scope="module")
@@ -45,37 +39,8 @@ def hall(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP refusals are logged there
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1366,900", "--lang=zh-CN",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
-
-
-def shot(driver, name):
-    if GALLERY:
-        height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(1366, max(900, height + 140))
-        Path(GALLERY).mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(Path(GALLERY) / name))
-        driver.set_window_size(1366, 900)
-
-
-def press(driver, element_id):
-    from selenium.webdriver.common.by import By
-    button = driver.find_element(By.ID, element_id)
-    driver.execute_script("arguments[0].scrollIntoView()", button)
-    button.click()
+    with chromium(tmp_path_factory.mktemp("chromium")) as driver:
+        yield driver
 
 
 @pytest.fixture(scope="module")
@@ -129,15 +94,23 @@ def county(hall):
     return bad
 
 
+def shows(driver, element_id, text) -> bool:
+    """Whether the element comes to hold `text` (the old page may still be there after a press)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(driver, 15, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
+        lambda d: text in d.find_element(By.ID, element_id).text, f"{element_id} shows {text}")
+    return True
+
+
 def test_the_supervisor_sees_the_county_and_a_clerk_answers_a_bad_rating(hall, county, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
     browser.get(hall.url + "/supervision/")
     assert browser.current_url.endswith("/workbench/login")
-    browser.find_element(By.ID, "name").send_keys(SUPERVISOR[0])
-    browser.find_element(By.ID, "password").send_keys(SUPERVISOR[1])
-    press(browser, "login")
+    log_in(browser, hall.url, *SUPERVISOR)
     browser.find_element(By.LINK_TEXT, "电子监察").click()
     assert browser.find_element(By.ID, "k-total").text == "20"
     assert browser.find_element(By.ID, "k-bad").text == "3"
@@ -157,19 +130,15 @@ def test_the_supervisor_sees_the_county_and_a_clerk_answers_a_bad_rating(hall, c
     Select(browser.find_element(By.ID, f"department-{guide}")).select_by_visible_text("青山县公安局")
     browser.find_element(By.CSS_SELECTOR, f"#bad-{guide} input[name=note]").send_keys("请核对指南的领取方式")
     press(browser, f"assign-{guide}")
-    assert browser.find_element(By.ID, f"state-{guide}").text == "整改中"
+    assert shows(browser, f"state-{guide}", "整改中")  # on the page the form leads to
     assert "待分派 1" in browser.find_element(By.ID, "county").text  # the request's, sent to nobody yet
     shot(browser, "workbench-supervision.png")
 
-    browser.delete_all_cookies()
-    browser.get(hall.url + "/workbench/login")
-    browser.find_element(By.ID, "name").send_keys(CLERK[0])
-    browser.find_element(By.ID, "password").send_keys(CLERK[1])
-    press(browser, "login")
+    log_in(browser, hall.url, *CLERK)
     browser.find_element(By.LINK_TEXT, "差评整改").click()
     assert "late" in browser.find_element(By.ID, f"rect-{county['late']}").get_attribute("class")
     browser.find_element(By.ID, f"text-{guide}").send_keys("指南已更正：可邮寄送达，已通知窗口统一口径")
     press(browser, f"answer-{guide}")
+    assert shows(browser, f"rect-{guide}", "已整改")
     assert "指南已更正" in browser.find_element(By.ID, f"rect-{guide}").text
-    assert browser.find_element(By.CSS_SELECTOR, f"#rect-{guide} .rect").text == "已整改"
     shot(browser, "workbench-rectifications.png")
