@@ -21,7 +21,7 @@ from hall.api import appointments, applications, catalog, public, ratings, reque
 from hall.auth import TerminalAuth
 from hall.errors import install as install_errors
 from hall.fleet.console import PAGE_HEADERS
-from hall.workbench import hotline
+from hall.workbench import hotline, supervision
 from hall.headers import SecurityHeaders
 from hall.idempotency import StoredAnswer
 from hall.limits import LookupLimits, Lookups, MemoryLimiter
@@ -80,6 +80,7 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
     environment says (hall.materials), cleaned up by a thread started here. ValueError: a
     setting of the environment is wrong (the message says which)."""
     lookup_limits = lookup_limits or LookupLimits.from_environ()
+    figures_token = supervision.token_from_environ()
     database = db.Database(db_url)
     materials = Materials.from_environ(database)
     if seed_dir is not None:
@@ -94,6 +95,7 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
     app.state.id_key = _id_key(database)
     app.state.catalog_export = _catalog_export(database)
     app.state.lookups = Lookups(lookup_limits, MemoryLimiter())
+    app.state.figures_token = figures_token
     app.state.materials = materials.start()
     install_errors(app)
 
@@ -112,6 +114,7 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
     app.include_router(backoffice.router)
     app.include_router(workbench.router)
     app.include_router(hotline.router)
+    app.include_router(supervision.router)
     app.add_middleware(TerminalAuth, database=database)
     app.add_middleware(SecurityHeaders, pages={"/console": PAGE_HEADERS,  # outermost
                                                workbench.PREFIX: workbench.PAGE_HEADERS})

@@ -171,6 +171,22 @@ class Rating(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class Rectification(Base):
+    """整改 of a 差评 (国办发〔2019〕51号): a supervisor sends it to a department, which answers
+    within RECTIFY_DAYS working days of the assignment (hall.workbench.rectification)."""
+    __tablename__ = "rectifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), unique=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    assigned_by: Mapped[str] = mapped_column(String(64))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime)
+    due_date: Mapped[date] = mapped_column(Date)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
 class Outlet(Base):
     __tablename__ = "outlets"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

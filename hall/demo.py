@@ -26,7 +26,7 @@ from hall.api.ratings import LEVEL_ZH
 from hall.api.requests import LIMIT_DAYS
 from hall.identity import id_hash, mask_id
 from hall.materials import attach
-from hall.workbench import states
+from hall.workbench import rectification, states
 from kiosk.form_rules import id_check_character, resolve_date
 
 TERMINAL = "demo-001"
@@ -72,6 +72,12 @@ REQUEST_FATES = {"受理": [], "派单": ["dispatch"], "办理": ["dispatch", "h
                  "督办": ["dispatch", "handle", "supervise"], "回复": ["dispatch", "handle", "reply"],
                  "办结": ["dispatch", "handle", "reply", "close"],
                  "回访": ["dispatch", "handle", "reply", "close", "follow_up"]}
+GUIDE_REASONS = ["指南写可以邮寄送达，窗口却说必须本人来取", "指南上的材料清单和窗口要求的不一致",
+                 "指南里的咨询电话是空号"]
+# (working days ago the 差评 came in, answered how many working days after it was sent; None: not yet)
+RECTIFIED = [(20, 5), (18, 16), (17, None), (2, None)]  # in time, late, open past due, open
+ANSWERS = ["已更正指南，并统一窗口一次性告知口径", "已核对材料清单，删除两项可由部门共享获取的材料",
+           "已更新咨询电话并安排专人接听"]
 BAD_REASONS = ["等了很久才受理，窗口说材料不全但没有一次性告知", "补正要求不清楚，来回跑了两趟",
                "电话一直打不通", "回复内容和我反映的问题不符"]
 
@@ -117,6 +123,7 @@ class Month:
             self.application(self.back(3 + index), person=card, fate="审查")
             self.application(self.back(1 + index), person=card, fate="补正")
         self.guide_ratings()
+        self.rectifications()
 
     def every_state_and_light(self) -> None:
         """Whatever the random month gave: one application in each open state at each light, one
@@ -375,7 +382,7 @@ class Month:
                 history=history, department_code=department if status != "受理" else None, reply=reply))
             session.commit()
 
-    def rating(self, kind: str, ref: str, after: str, level: int | None = None) -> int:
+    def rating(self, kind: str, ref: str, after: str, level: int | None = None, reason: str = "") -> int:
         rng = self.rng
         level = level or rng.choices((5, 4, 3, 2, 1), (62, 24, 8, 4, 2))[0]
         indicators = {name: max(1, min(5, level + rng.choice((-1, 0, 0, 0, 1))))
@@ -385,10 +392,32 @@ class Month:
         with self.database.write_session() as session:
             session.add(db.Rating(level=level, indicators=indicators, subject_kind=kind, subject_ref=ref,
                                   once_key=f"{kind}:{ref}" if kind != "guide" else None,
-                                  reason=rng.choice(BAD_REASONS) if level <= 2 else "",
+                                  reason=(reason or rng.choice(BAD_REASONS)) if level <= 2 else "",
                                   terminal_id=TERMINAL, created_at=clock.utc_naive(at)))
             session.commit()
         return level
+
+    def rectifications(self) -> None:
+        """差评 of guides sent for 整改 by the supervisor the working day after they came in, one of
+        each 整改 state but 待分派 (the month's other 差评 wait for the supervisor)."""
+        clerks = {code: name for name, role, codes in STAFF if role == "clerk" for code in codes}
+        for n, (ago, answered_after) in enumerate(RECTIFIED):
+            item, _definition = self.rng.choice(self.items)
+            came = self.moment(self.back(ago))
+            self.rating("guide", item.code, came.isoformat(timespec="seconds"), self.rng.choice((1, 2)),
+                        reason=GUIDE_REASONS[n % len(GUIDE_REASONS)])
+            assigned = self.moment(self.back(ago - 1), after=came)
+            answered = answered_after and self.moment(clock.add_working_days(assigned.date(), answered_after),
+                                                      after=assigned)
+            with self.database.write_session() as session:
+                rating_id = session.scalar(select(func.max(db.Rating.id)))
+                session.add(db.Rectification(
+                    rating_id=rating_id, department_code=item.department_code, note="请核实指南内容并整改",
+                    assigned_by="supervisor", assigned_at=clock.utc_naive(assigned),
+                    due_date=clock.add_working_days(assigned.date(), rectification.RECTIFY_DAYS),
+                    answer=answered and ANSWERS[n % len(ANSWERS)], answered_by=answered and clerks[item.department_code],
+                    answered_at=answered and clock.utc_naive(answered)))
+                session.commit()
 
     def guide_ratings(self) -> None:
         for _ in range(40):

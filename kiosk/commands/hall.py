@@ -164,9 +164,11 @@ def run(args: argparse.Namespace) -> int:
     shown = f"[{host}]" if ":" in host else host
     server = uvicorn.Server(uvicorn.Config(app, log_level="info", access_log=True, server_header=False))
     where = make_url(database_url(db)).render_as_string(hide_password=True)
-    print(f"kiosk hall: serving http://{shown}:{port}{PREFIX} (database {where})", flush=True)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler it found:
-    # with Python's default the process would die by the signal instead of exiting 0.
-    signal.signal(signal.SIGTERM, lambda *_: None)
+    # with Python's default the process would die by the signal instead of exiting 0. A SIGTERM
+    # before uvicorn has put in its own handler (right after "serving") asks it to stop as soon
+    # as it runs; ignored, it would leave the hall running.
+    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
+    print(f"kiosk hall: serving http://{shown}:{port}{PREFIX} (database {where})", flush=True)
     server.run(sockets=[sock])
     return 0

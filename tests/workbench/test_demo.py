@@ -131,3 +131,14 @@ def test_seeded_once(tmp_path):
     assert rows(again, "SELECT (SELECT count(*) FROM applications), (SELECT count(*) FROM requests), "
                        "(SELECT count(*) FROM ratings), (SELECT count(*) FROM staff_accounts)") == counts
     assert "seeded a month" in first_log and "seeded a month" not in again.log.read_text()
+
+
+def test_the_supervisor_finds_bad_ratings_in_every_rectification_state(hall):
+    accounts, password = readme_accounts()
+    numbers = StaffUser(hall.base, "supervisor", password).get("/workbench/supervision/figures.json").json()
+    assert {b["state"] for b in numbers["bad_ratings"]} == {"unassigned", "open", "overdue", "done", "done_late"}
+    clerks = {name for name, role in accounts if role == "clerk"}
+    answered = [b["rectification"] for b in numbers["bad_ratings"] if b["state"] in ("done", "done_late")]
+    assert answered and all(r["answer"] and r["answered_by"] in clerks for r in answered)
+    county = numbers["county"]["applications"]  # every application belongs to one department
+    assert county["total"] == sum(d["applications"]["total"] for d in numbers["departments"]) > 0
