@@ -64,6 +64,12 @@ REQUESTS = [("投诉", "小区楼下夜市烧烤油烟和噪音扰民，晚上�
 REPLIES = ["经现场核查，已责令商户整改，并安排夜间巡查", "已安排维修人员更换线路，路灯已恢复照明",
            "已电话告知办理流程和所需材料", "已联系所在村委会，安排专人上门对接", "建议已转交相关部门研究采纳",
            "已会同相关部门现场查处，依法处理"]
+LONG_TEXT = {"仲裁请求": ["请求裁决被申请人支付拖欠的三个月工资及经济补偿金"],
+             "事实和理由": ["申请人在被申请人处工作两年，被申请人自今年起拖欠工资，多次协商未果，特申请仲裁。"],
+             "申请理由": ["家庭主要劳动力因病丧失劳动能力，收入低于当地标准，申请纳入保障。"],
+             "困难情况说明": ["家中老人长期患病，子女在读，家庭收入微薄，生活困难，申请临时救助。"],
+             "经营范围": ["日用百货、农副产品销售", "餐饮服务（不含凉菜）"], "变更后内容": ["经营范围增加：预包装食品销售"],
+             "车牌号码": ["贵A·B1234，贵A·C5678"], "通行路线": ["城关镇人民路—青溪大道—县物流园"]}
 # the steps that bring an application to each state (hall.workbench.states), and a request
 FATES = {"收件": [], "补正": ["correct"], "受理": ["accept"], "审查": ["accept", "review"],
          "决定": ["accept", "review", "decide"], "办结": ["accept", "review", "decide", "finish"],
@@ -104,13 +110,20 @@ class Month:
         self.today = self.now.date()
         self.pages: dict[str, bytes] = {}
         self.numbers: set[str] = set()
+        self.kept: set[str] = set()          # files the hall keeps (hall.materials)
+        self.sent_again: list[str] = []      # of those, named by the application being seeded
 
-    def seed(self) -> None:
+    def load(self) -> "Month":
+        """The items applied for online (with their forms) and the departments."""
         with self.database.read_session() as session:
             self.items = session.execute(select(db.Item, db.Form.definition)
                                          .join(db.Form, db.Form.item_code == db.Item.code)
                                          .where(db.Item.data["online"].as_boolean())).all()
             self.departments = dict(session.execute(select(db.Department.code, db.Department.name)).all())
+        return self
+
+    def seed(self) -> None:
+        self.load()
         self.cards = _demo_cards()
         days = [self.today - timedelta(days=n) for n in range(DAYS, -1, -1)]
         for day in (d for d in days if clock.is_working_day(d)):
@@ -197,6 +210,9 @@ class Month:
         limit = item.data["promised_limit_days"]
         timeline = self.timeline(submitted, limit, definition, fate, late)
         with self.database.write_session() as session:
+            for sha256 in dict.fromkeys(self.sent_again):
+                session.merge(db.Upload(terminal_id=TERMINAL, sha256=sha256, uploaded_at=clock.now().timestamp()))
+            self.sent_again.clear()
             row = db.Application(
                 number=self.number("SB", submitted), item_code=item.code,
                 item_name=item.name, terminal_id=TERMINAL, channel="kiosk", applicant_name=person["name"],
@@ -209,9 +225,9 @@ class Month:
             session.add(row)
             session.flush()
             attach(session, TERMINAL, row.id, given, signature)
+            if rated or (row.status in states.FINISHED and rng.random() < 0.6):
+                self.rating("application", row.number, row.timeline[-1]["at"], rated, session=session)
             session.commit()
-        if rated or (row.status in states.FINISHED and rng.random() < 0.6):
-            self.rating("application", row.number, row.timeline[-1]["at"], rated)
 
     def timeline(self, submitted: datetime, limit: int, definition: dict, fate: str, late: bool) -> list[dict]:
         """The steps taken by now: each a move of hall.workbench.states, each at a later moment.
@@ -254,7 +270,9 @@ class Month:
             return uniform(0.1, 0.35) * limit
         if action == "decide":
             return uniform(0.15, 0.45) * limit * (2.5 if slow else 1)
-        return uniform(1, 3) if slow else uniform(0, 1)
+        if slow:
+            return uniform(1, 3)
+        return 0 if limit == 0 else uniform(0, 1)  # 即办: on the day it came
 
     def path(self, names: list[str]) -> list[str]:
         draw = self.rng.random()
@@ -296,9 +314,15 @@ class Month:
             latest = latest or earliest + timedelta(days=365)
             return (earliest + timedelta(days=rng.randint(0, max((latest - earliest).days, 0)))).isoformat()
         if kind == "long_text":
-            return rng.choice(["材料原件办理时带到窗口核验", "工作日白天可电话联系", "情况属实，请予办理"])
+            return rng.choice(LONG_TEXT.get(label, ["材料原件办理时带到窗口核验，工作日白天可电话联系。",
+                                                   "情况属实，请予办理。申请人承诺所填信息真实有效。"]))
         if "姓名" in label:
             return self.person()["name"]
+        if label in ("《出生医学证明》编号", "残疾人证号", "车牌号码", "购买方纳税人识别号"):
+            return {"《出生医学证明》编号": f"Q52{rng.randint(0, 9999999):07d}",
+                    "残疾人证号": self.person()["id_number"] + rng.choice(("42", "61", "24")),
+                    "车牌号码": f"贵A{rng.choice('BCDF')}{rng.randint(0, 9999):04d}",
+                    "购买方纳税人识别号": f"91520123MA6{rng.randint(0, 9999999):07d}"}[label]
         if "账号" in label:
             return "6228" + "".join(str(rng.randint(0, 9)) for _ in range(15))
         if "信用代码" in label:
@@ -331,9 +355,15 @@ class Month:
         return self.pages[name]
 
     def upload(self, data: bytes) -> FileRef:
+        """Keep `data` as the terminal's upload. A file the hall has already kept is only sent again
+        (its Upload row, written with the application): one write transaction fewer per page."""
         kind = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
         sha256 = hashlib.sha256(data).hexdigest()
-        self.materials.put(TERMINAL, sha256, data, kind)
+        if sha256 in self.kept:
+            self.sent_again.append(sha256)
+        else:
+            self.materials.put(TERMINAL, sha256, data, kind)
+            self.kept.add(sha256)
         return FileRef(sha256=sha256, size=len(data), type=kind)
 
     # -- 12345 requests and ratings ---------------------------------------------------
@@ -368,13 +398,13 @@ class Month:
             reply = note if action == "reply" else reply
             history.append({"status": status, "at": at.isoformat(timespec="seconds"), "note": note})
         ticket = self.number("RQ", submitted)
-        if status == "回访" and (rate or rng.random() < 0.5):  # rated at a terminal: 评价
-            level = self.rating("request", ticket, history[-1]["at"], rate)
-            rated = min(datetime.fromisoformat(history[-1]["at"]) + timedelta(hours=2), self.now)
-            status = "评价"
-            history.append({"status": "评价", "at": rated.isoformat(timespec="seconds"),
-                            "note": f"市民评价：{LEVEL_ZH[level]}"})
         with self.database.write_session() as session:
+            if status == "回访" and (rate or rng.random() < 0.5):  # rated at a terminal: 评价
+                level = self.rating("request", ticket, history[-1]["at"], rate, session=session)
+                rated = min(datetime.fromisoformat(history[-1]["at"]) + timedelta(hours=2), self.now)
+                status = "评价"
+                history.append({"status": "评价", "at": rated.isoformat(timespec="seconds"),
+                                "note": f"市民评价：{LEVEL_ZH[level]}"})
             session.add(db.HotlineRequest(
                 ticket=ticket, type=kind, content=content,
                 location=location, phone=person["phone"], name=person["name"] if rng.random() < 0.5 else "",
@@ -382,19 +412,26 @@ class Month:
                 history=history, department_code=department if status != "受理" else None, reply=reply))
             session.commit()
 
-    def rating(self, kind: str, ref: str, after: str, level: int | None = None, reason: str = "") -> int:
+    def rating(self, kind: str, ref: str, after: str, level: int | None = None, reason: str = "",
+               session=None) -> int:
+        """A rating soon after `after` (in office hours), in `session` when given, else in its own."""
         rng = self.rng
         level = level or rng.choices((5, 4, 3, 2, 1), (62, 24, 8, 4, 2))[0]
         indicators = {name: max(1, min(5, level + rng.choice((-1, 0, 0, 0, 1))))
                       for name in ("整体满意度", "办事效率", "办事指南精确度", "办事便捷度", "平台操作性")}
         indicators["整体满意度"] = level
-        at = min(datetime.fromisoformat(after) + timedelta(minutes=rng.randint(5, 600)), self.now)
-        with self.database.write_session() as session:
-            session.add(db.Rating(level=level, indicators=indicators, subject_kind=kind, subject_ref=ref,
-                                  once_key=f"{kind}:{ref}" if kind != "guide" else None,
-                                  reason=(reason or rng.choice(BAD_REASONS)) if level <= 2 else "",
-                                  terminal_id=TERMINAL, created_at=clock.utc_naive(at)))
-            session.commit()
+        came = datetime.fromisoformat(after)
+        at = self.moment(came.date(), after=came) or min(came + timedelta(minutes=5), self.now)
+        row = db.Rating(level=level, indicators=indicators, subject_kind=kind, subject_ref=ref,
+                        once_key=f"{kind}:{ref}" if kind != "guide" else None,
+                        reason=(reason or rng.choice(BAD_REASONS)) if level <= 2 else "",
+                        terminal_id=TERMINAL, created_at=clock.utc_naive(at))
+        if session is not None:
+            session.add(row)
+            return level
+        with self.database.write_session() as own:
+            own.add(row)
+            own.commit()
         return level
 
     def rectifications(self) -> None:

@@ -10,7 +10,7 @@ workbench-supervision.png and workbench-rectifications.png.
 
 import pytest
 
-from testing.browser import MISSING, WHY_MISSING, chromium, log_in, press, shot
+from testing.browser import MISSING, WHY_MISSING, log_in, press, shot
 from testing.hall import Client, Sign
 from testing.supervision import age, apply, assigned_ago, due_yesterday, file_request, rate
 from testing.terminal_hall import TERMINAL_ID, TERMINAL_SECRET, HallProcess
@@ -35,12 +35,6 @@ def hall(tmp_path_factory):
                           stdin="".join(p + "\n" for p in (SUPERVISOR[1], CLERK[1], DISPATCHER[1]))).start()
     yield process
     process.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium(tmp_path_factory.mktemp("chromium")) as driver:
-        yield driver
 
 
 @pytest.fixture(scope="module")
