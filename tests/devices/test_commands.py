@@ -6,7 +6,7 @@ import socket
 import pytest
 from testing.processes import run_kiosk
 
-SIM = '[devices]\nidcard = "sim:"\ncard = "sim:"\nprinter = "sim:"\nscanner = "sim:"\ncamera = "sim:"\n'
+SIM = '[devices]\nidcard = "sim:"\ncard = "sim:"\nprinter = "sim:"\nscanner = "sim:"\ncamera = "sim:"\na4 = "sim:"\n'
 
 
 def closed_port() -> int:
@@ -33,11 +33,12 @@ def test_devices_json_all_sim_is_ok(pcscd_running, write_config):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["ok"] is True
-    assert sorted(data["devices"]) == ["camera", "card", "idcard", "printer", "scanner"]
+    assert sorted(data["devices"]) == ["a4", "camera", "card", "idcard", "printer", "scanner"]
     for kind, d in data["devices"].items():
         assert d["health"] == "ok", (kind, d)
         assert d["url"] == "sim:" and isinstance(d["counters"], dict)
     assert data["devices"]["printer"]["paper"] == "ok"
+    assert data["devices"]["a4"]["reason"] == "ready"  # a real CUPS queue (a private cupsd)
 
 
 def test_devices_paper_out_printer_fails(paper_out_printer, write_config):
@@ -52,7 +53,7 @@ def test_devices_paper_out_printer_fails(paper_out_printer, write_config):
     text = run_kiosk("--config", path, "devices")
     assert text.returncode == 1
     lines = {line.split()[0]: line for line in text.stdout.splitlines()}
-    assert set(lines) == {"idcard", "card", "printer", "scanner", "camera"}
+    assert set(lines) == {"idcard", "card", "printer", "scanner", "camera", "a4"}
     assert "out of paper" in lines["printer"] and "paper: empty" in lines["printer"]
     assert lines["idcard"].split()[1] == "absent" and "not configured" in lines["idcard"]
     assert lines["scanner"].split()[1] == "ok"
