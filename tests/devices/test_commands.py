@@ -102,8 +102,10 @@ def test_selftest_sim_devices_read_print_and_mask(pcscd_running, write_config, s
     lines = proc.stdout.splitlines()
     for subject, what in [("idcard", "health"), ("idcard", "read"), ("card", "health"), ("card", "read"),
                           ("printer", "health"), ("printer", "print"), ("scanner", "health"),
-                          ("camera", "health"), ("camera", "capture")]:
+                          ("camera", "health"), ("camera", "capture"), ("a4", "health"), ("a4", "print")]:
         assert any(line.split()[:3] == ["ok", subject, what + ":"] for line in lines), (subject, what, lines)
+    a4 = next(line for line in lines if line.split()[1:3] == ["a4", "print:"])
+    assert "completed" in a4  # the test page went through the sim: printer's CUPS queue
     read = next(line for line in lines if line.split()[1:3] == ["idcard", "read:"])
     assert "ID number 4301**********5518" in read  # the first demo card, masked 4 + 4
     hall = next(line for line in lines if line.split()[1] == "hall")
