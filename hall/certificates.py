@@ -100,7 +100,12 @@ def load(database: db.Database, key: bytes, seed_dir: Path) -> None:
         session.commit()
 
 
-def _facts(kind: str, entry: Any) -> list[dict[str, str]]:
+def _facts(kind: str, entry: Any) -> list[dict[str, Any]]:
+    return [{**fact, "personal": fact["label"].split("（")[0] not in KINDS[kind].public}
+            for fact in _fact_rows(kind, entry)]
+
+
+def _fact_rows(kind: str, entry: Any) -> list[dict[str, str]]:
     if kind == "real-estate":
         rows = [{"label": "查询结果", "value": f"查询到 {len(entry)} 条不动产登记信息" if entry
                  else "未查询到不动产登记信息"}]
@@ -138,6 +143,8 @@ class CertificateIn(Body):
 class Fact(BaseModel):
     label: str
     value: str
+    personal: bool = Field(False, description="about the person's property, address or household: "
+                                              "a screen shows it masked, the check page too")
 
 
 class CertificateOut(BaseModel):
@@ -219,8 +226,7 @@ def _verify_rate() -> Rate:
 
 
 def masked_fact(kind: str, label: str, value: str) -> str:
-    base = label.split("（")[0]
-    if base in KINDS[kind].public:
+    if label.split("（")[0] in KINDS[kind].public:
         return value
     return value[:3] + "＊" * min(6, max(2, len(value) - 3))
 

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from kiosk import paths
 from kiosk.errors import ConfigError
 
-SERVICES = ("guides", "progress", "apply", "hotline", "booking", "rating", "outlets", "notices")
+SERVICES = ("guides", "progress", "apply", "certificates", "hotline", "booking", "rating", "outlets", "notices")
 LANGUAGES = ("zh", "en")
 DEVICE_SCHEMES = {
     "idcard": ("sim", "serial", "socket", "none"),

@@ -362,6 +362,7 @@ class CertificateKind(TypedDict):
 class CertificateFact(TypedDict):
     label: str
     value: str
+    personal: bool  # a screen shows it masked (the paper in full)
 
 
 class Certificate(TypedDict):

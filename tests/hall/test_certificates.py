@@ -21,7 +21,8 @@ def test_a_preview_says_what_the_paper_will_say_and_records_nothing(client):
     cert = answer.json()
     assert cert["code"] is None and cert["verify_url"] is None
     assert cert["holder_name"] == "张晓明" and cert["id_masked"] == "4301**********5518"
-    assert {"label": "累计缴费月数", "value": "161 个月"} in cert["facts"]
+    assert {"label": "累计缴费月数", "value": "161 个月", "personal": False} in cert["facts"]
+    assert {"label": "参保单位", "value": "青山县演示科技有限公司", "personal": True} in cert["facts"]
 
 
 def test_an_issued_certificate_is_checked_on_the_public_page_masked(client, hall):
@@ -49,7 +50,7 @@ def test_an_issued_certificate_is_checked_on_the_public_page_masked(client, hall
 
 def test_no_real_estate_is_a_result_too(client):
     cert = client.post("/api/v1/certificates", {"kind": "real-estate", "id_number": LIU}).json()
-    assert cert["facts"] == [{"label": "查询结果", "value": "未查询到不动产登记信息"}]
+    assert cert["facts"] == [{"label": "查询结果", "value": "未查询到不动产登记信息", "personal": False}]
 
 
 def test_unknown_code_and_unknown_person(client, hall):
