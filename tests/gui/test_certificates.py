@@ -1,0 +1,124 @@
+"""证明开具 on the real app: the ID card emulator identifies, a real hall issues, the A4 printer is
+the sim: one (a real cupsd with its own queue), the receipt printer its emulator. The resident
+picks a certificate, checks it (masked on screen), prints; the PDF that came out of CUPS carries
+the QR of the hall's check page. Out of paper: plain words, the electronic copy's QR on screen
+and on a slip from the receipt printer, then the same certificate once staff have fixed it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+import requests
+
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+from testing.gui import (HallProcess, assert_readable, decode_qr, device, every_text, find_button,
+                         hall_settings, press, widget_image)
+
+pytestmark = pytest.mark.gui
+NAME, ID_NUMBER, ID_MASKED = "张晓明", "430102199003075518", "4301**********5518"  # seed card "mainland"
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hall")
+    process = HallProcess(folder / "hall.sqlite3", log_path=folder / "hall.log").start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def kiosk(ui, hall):
+    ui.app.apply_settings(hall_settings(hall.url, idcard="sim:", printer="sim:", a4="sim:?timeout=30",
+                                        scanner="none:", camera="none:"))
+    a4 = device(ui, "a4", timeout=40)
+    reader = device(ui, "idcard", timeout=40)
+    device(ui, "printer", timeout=40)
+    yield ui, a4.spooler, reader.emulator
+    reader.emulator.remove()
+
+
+def _identify_and_preview(ui, reader, title):
+    ui.app.show("home")
+    ui.frames(2)
+    ui.tap(next(t for t in ui.screen.ids.tiles.children if t.service == "certificates"))
+    ui.wait(lambda: ui.screen.name == "identify", what="the identify screen")
+    reader.place("mainland")
+    ui.wait(lambda: ui.screen.name == "certificates", timeout=15, what="back to the certificates")
+    ui.frames(3)
+    assert f"张*明  {ID_MASKED}" in ui.texts()
+    press(ui, find_button(ui, title))
+    ui.wait(lambda: ui.screen.name == "certificates.preview", timeout=15, what="the preview")
+    ui.frames(3)
+
+
+def _qr_of_pdf(pdf, tmp_path) -> str:
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
+    return subprocess.run(["zbarimg", "--raw", "-q", str(tmp_path / "page.png")], capture_output=True,
+                          text=True).stdout.strip()
+
+
+def test_print_a_certificate_through_cups(kiosk, hall, tmp_path):
+    ui, spooler, reader = kiosk
+    _identify_and_preview(ui, reader, "社会保险参保缴费证明")
+    texts = " ".join(ui.texts())
+    assert "社会保险参保缴费证明" in texts and "161 个月" in texts and "张*明" in texts
+    assert "青山县******" in texts  # the employer, personal: masked on screen
+    shown = every_text(ui)
+    assert NAME not in shown and ID_NUMBER not in shown and "青山县演示科技有限公司" not in shown
+    assert_readable(ui)
+    assert hall.count("issued_certificates") == 0
+
+    press(ui, ui.screen.ids.print)
+    ui.wait(lambda: ui.screen.name == "certificates.done", timeout=60, what="the certificate printed")
+    ui.frames(3)
+    assert "证明已打印，请从A4打印机取走。" in ui.texts()
+    assert hall.count("issued_certificates") == 1
+    (pdf,) = spooler.printed()
+    url = _qr_of_pdf(pdf, tmp_path)
+    code = ui.screen.code
+    assert url == f"{hall.url}/verify/{code}"
+    page = requests.get(url, timeout=10)
+    assert page.status_code == 200 and "此证明真实有效" in page.text
+    assert_readable(ui)
+
+
+def test_out_of_paper_offers_the_electronic_copy_and_prints_once_fixed(kiosk, hall, tmp_path):
+    ui, spooler, reader = kiosk
+    before, issued = len(spooler.printed()), hall.count("issued_certificates")
+    spooler.set_fault("media-empty")
+    _identify_and_preview(ui, reader, "户籍证明")
+    press(ui, ui.screen.ids.print)
+    ui.wait(lambda: ui.screen.name == "certificates.done", timeout=60, what="the outcome")
+    ui.frames(3)
+    texts = " ".join(ui.texts())
+    assert "证明未能打印在纸上。" in texts and "A4打印机缺纸。" in texts and "已通知工作人员。" in texts
+    screen = ui.screen
+    assert screen.qr.endswith(f"/verify/{screen.code}")
+    assert decode_qr(widget_image(ui.screenshot(), screen.ids.qr), tmp_path) == [screen.qr]
+    assert ui.app.services.devices.statuses()["a4"].reason == "out of paper"  # what the heartbeat sends
+    assert_readable(ui)
+
+    emulator = ui.app.services.devices.device("printer").emulator
+    jobs = len(emulator.jobs)
+    press(ui, screen.ids.slip)
+    ui.wait(lambda: len(emulator.jobs) > jobs, timeout=20, what="the slip")
+    assert emulator.jobs[-1].qr_codes == [screen.qr]
+
+    spooler.repair()
+    press(ui, screen.ids.again)
+    ui.wait(lambda: screen.printed, timeout=60, what="printed once fixed")
+    assert len(spooler.printed()) == before + 1
+    assert hall.count("issued_certificates") == issued + 1  # issued once, printed on the second try
+
+
+def test_a_typed_id_number_does_not_issue_a_certificate(kiosk):
+    ui, _, _ = kiosk
+    from screens.identify import ResidentIdentity
+    ui.app.session.data["identity"] = ResidentIdentity(NAME, ID_NUMBER, "manual")
+    ui.app.show("certificates")
+    ui.wait(lambda: ui.screen.name == "certificates", what="the certificates screen")
+    ui.frames(3)
+    assert "开具证明需要读取您的身份证或社保卡。" in " ".join(ui.texts())
+    assert ui.screen.ids.kinds.disabled
