@@ -22,7 +22,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kiosk.hall_client import HallError, HallRejected
 from kiosk.privacy import mask_name
 from screens.flow import FlowScreen, flow_data, show_done
-from screens.identify import card_taken_away, current_identity, identify_then
+from screens.identify import (ResidentIdentity, card_taken_away, current_identity, id_number_problem,
+                              identify_then, identity_from_id_card, read_social_card)
 from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("certificates.kv")))
@@ -86,19 +87,38 @@ class CertificatesScreen(FlowScreen):
 
     def on_pre_enter(self, *_):
         self.problem, self.busy = "", False
+        self._show_identity()
+
+    def _show_identity(self) -> None:
         identity = current_identity()
-        if identity is None:
-            identify_then("certificates")
-            return
-        if identity.source not in CARD_SOURCES:
-            self.who, self.problem = "", CARD_NEEDED
+        if identity is None or identity.source not in CARD_SOURCES:
+            self.who = ""
+            self.problem = CARD_NEEDED if identity is not None else ""
             return
         name, number = identity.masked()
-        self.who = f"{name}  {number}"
+        self.who, self.problem = f"{name}  {number}", ""
 
     def on_device(self, event) -> None:
         if card_taken_away(event):
             app().end_session("card removed")
+        elif event.kind == "identity" and event.device == "idcard":  # a card placed on this screen
+            identity = identity_from_id_card(event.data)
+            if identity is not None:
+                app().session.data["identity"] = identity
+                self._show_identity()
+        elif event.kind == "card_inserted" and event.device == "card" and not self.busy:
+            self.busy = True
+            app().background(read_social_card, app().services.devices, done=self._social_card,
+                             failed=lambda _e: self._social_card(None))
+
+    def _social_card(self, record) -> None:
+        self.busy = False
+        if record is None or getattr(record.kind, "value", "") != "social_security" or id_number_problem(record.ssn):
+            self.problem = CARD_NEEDED
+            return
+        app().session.data["identity_card"] = record  # wiped with the session, like identify's
+        app().session.data["identity"] = ResidentIdentity(record.name, record.ssn, "sscard")
+        self._show_identity()
 
     def use_card(self) -> None:
         app().session.data.pop("identity", None)

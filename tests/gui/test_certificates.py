@@ -14,7 +14,7 @@ import requests
 
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 from testing.gui import (HallProcess, assert_readable, decode_qr, device, every_text, find_button,
-                         hall_settings, press, widget_image)
+                         hall_settings, open_tile, press, widget_image)
 
 pytestmark = pytest.mark.gui
 NAME, ID_NUMBER, ID_MASKED = "张晓明", "430102199003075518", "4301**********5518"  # seed card "mainland"
@@ -40,14 +40,11 @@ def kiosk(ui, hall):
 
 
 def _identify_and_preview(ui, reader, title):
-    ui.app.show("home")
-    ui.frames(2)
-    ui.tap(next(t for t in ui.screen.ids.tiles.children if t.service == "certificates"))
-    ui.wait(lambda: ui.screen.name == "identify", what="the identify screen")
+    open_tile(ui, "certificates")
+    assert "请将身份证放在读卡区，或插入社保卡。" in ui.texts()
+    assert ui.screen.ids.kinds.disabled  # nothing to pick before a card is read
     reader.place("mainland")
-    ui.wait(lambda: ui.screen.name == "certificates", timeout=15, what="back to the certificates")
-    ui.frames(3)
-    assert f"张*明  {ID_MASKED}" in ui.texts()
+    ui.wait(lambda: f"张*明  {ID_MASKED}" in ui.texts(), timeout=15, what="the card read on this screen")
     press(ui, find_button(ui, title))
     ui.wait(lambda: ui.screen.name == "certificates.preview", timeout=15, what="the preview")
     ui.frames(3)
