@@ -98,14 +98,14 @@ def _printer(hub, settings) -> Check:
 def _a4(hub, settings) -> Check:
     """A test page through the A4 printer's queue: ok only once CUPS says the job completed."""
     from hardware.model import DeviceError
-    from kiosk.documents.testpage import test_page_pdf
+    from kiosk.documents.testpage import self_test_page_pdf
     from kiosk.errors import FontError
     from kiosk.fonts import find_cjk_font
     try:
         fonts = find_cjk_font(settings.ui.font)
     except FontError as e:
         return Check("a4", "print", FAIL, str(e))
-    pdf = test_page_pdf(settings.terminal.name, fonts.regular, fonts.bold)
+    pdf = self_test_page_pdf(settings.terminal.name, fonts.regular, fonts.bold)
     try:
         job = hub.call("a4", lambda p: p.print_pdf(pdf, "A4 test page"), A4_PRINT_TIMEOUT)
     except DeviceError as e:

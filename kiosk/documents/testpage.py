@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from kiosk.documents.layout import Document
 
 
-def test_page_pdf(terminal: str, regular: Path, bold: Path) -> bytes:
+def self_test_page_pdf(terminal: str, regular: Path, bold: Path) -> bytes:
     doc = Document("A4 打印测试页", regular, bold)
     doc.heading("A4 打印测试页 · A4 test page")
     doc.rows([("终端 Terminal", terminal), ("时间 Time", datetime.now().strftime("%Y-%m-%d %H:%M:%S")),

@@ -158,10 +158,10 @@ def test_an_a4_printer_fault_reaches_the_console(hall, make_telemetry, operator)
     """Out of paper on the A4 printer (a real CUPS queue, the sim: printer's private cupsd): the
     job fails, the hub's health says why, the heartbeat carries it and the console shows it."""
     from hardware.a4 import A4PaperOut
-    from kiosk.documents.testpage import test_page_pdf
+    from kiosk.documents.testpage import self_test_page_pdf
     from kiosk.fonts import find_cjk_font
     fonts = find_cjk_font()
-    pdf = test_page_pdf("test", fonts.regular, fonts.bold)
+    pdf = self_test_page_pdf("test", fonts.regular, fonts.bold)
     with DeviceHub({"a4": "sim:?timeout=20", "printer": "none:"}) as hub:
         assert hub.wait_open(30)
         hub.device("a4").spooler.set_fault("media-empty")
