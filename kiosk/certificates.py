@@ -14,28 +14,13 @@ receipt printer instead, or shows on the screen.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass
 
-from hardware.model import DeviceError
-from kiosk import hall_api
+from kiosk import a4print, hall_api
 from kiosk.hall_client import HallClient
 
-log = logging.getLogger(__name__)
-
-# A4Error.fault -> what the resident is told (message ids, translated by the screen)
-FAULT_MESSAGES = {
-    "paper": "The A4 printer is out of paper.",
-    "door": "A door of the A4 printer is open.",
-    "stopped": "The A4 printer is not taking print jobs at the moment.",
-    "offline": "The A4 printer is not available.",
-    "gone": "The A4 printer stopped while printing: your certificate did not come out.",
-    "timeout": "The A4 printer did not finish printing in time.",
-    "refused": "The A4 printer could not print your certificate.",
-}
-NO_PRINTER = "This terminal has no A4 printer."
-A4_TIMEOUT = 180.0  # the call's own limit; the driver's job timeout (URL ?timeout=) is below it
+NOT_OUT = "The A4 printer stopped while printing: your certificate did not come out."
 
 
 @dataclass(frozen=True)
@@ -71,16 +56,11 @@ class Certificates:
 
     def print(self, certificate: hall_api.Certificate) -> PrintedCertificate:
         """Print on the A4 printer; printed only when CUPS says the job completed."""
-        if self.devices is None or not self.devices.configured("a4"):
-            return PrintedCertificate(False, certificate, "absent", NO_PRINTER)
-        pdf = self.pdf(certificate)
-        try:
-            self.devices.call("a4", lambda device: device.print_pdf(pdf, certificate["title"]), timeout=A4_TIMEOUT)
-        except DeviceError as e:
-            fault = getattr(e, "fault", "offline")
-            log.warning("certificate not printed on the A4 printer: %s", fault)
-            return PrintedCertificate(False, certificate, fault, FAULT_MESSAGES.get(fault, FAULT_MESSAGES["refused"]))
-        return PrintedCertificate(True, certificate)
+        if not a4print.has_a4(self.devices):
+            return PrintedCertificate(False, certificate, "absent", a4print.NO_PRINTER)
+        outcome = a4print.print_pdf(self.devices, self.pdf(certificate), certificate["title"])
+        message = NOT_OUT if outcome.fault == "gone" else outcome.message
+        return PrintedCertificate(outcome.printed, certificate, outcome.fault, message)
 
     def receipt(self, certificate: hall_api.Certificate, lang: str):
         """The receipt printer's stand-in: the certificate's code and the QR of its electronic copy."""

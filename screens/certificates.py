@@ -261,7 +261,8 @@ SAMPLE = {"kind": "social-insurance", "title": "社会保险参保缴费证明",
 
 def screenshot_setup(kiosk_app, arg: str):
     """"": pick a certificate; "preview"; "done"; "fault": out of paper, the electronic copy offered."""
-    from kiosk.certificates import FAULT_MESSAGES, PrintedCertificate
+    from kiosk.a4print import FAULT_MESSAGES
+    from kiosk.certificates import PrintedCertificate
     from screens.identify import ResidentIdentity
     kiosk_app.session.data["identity"] = ResidentIdentity("张晓明", "430102199003075518", "idcard")
     data = flow_data("certificate")

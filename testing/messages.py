@@ -34,6 +34,6 @@ def python_message_ids() -> set[str]:
         ids |= {title, hint}
     for name in ("CARD_NEEDED", "NO_RECORD", "HALL_DOWN", "RATE_LIMITED", "NOT_ISSUED", "PRINTING"):
         ids.add(_literal(SCREENS / "certificates.py", name))
-    ids |= set(_literal(KIOSK / "certificates.py", "FAULT_MESSAGES").values())  # why the A4 printer did not
-    ids.add(_literal(KIOSK / "certificates.py", "NO_PRINTER"))
+    ids |= set(_literal(KIOSK / "a4print.py", "FAULT_MESSAGES").values())  # why the A4 printer did not
+    ids |= {_literal(KIOSK / "a4print.py", "NO_PRINTER"), _literal(KIOSK / "certificates.py", "NOT_OUT")}
     return ids

@@ -119,3 +119,27 @@ def test_a_typed_id_number_does_not_issue_a_certificate(kiosk):
     ui.frames(3)
     assert "开具证明需要读取您的身份证或社保卡。" in " ".join(ui.texts())
     assert ui.screen.ids.kinds.disabled
+
+
+def test_the_full_guide_on_a4_and_a_door_open(kiosk, tmp_path):
+    ui, spooler, _ = kiosk
+    ui.wait(lambda: ui.app.services.catalog.version is not None, timeout=60, what="catalogue copy")
+    screen = ui.app.screen("guides.detail")
+    ui.app.show("guides.detail")
+    screen.code = "GF00101001"
+    ui.wait(lambda: ui.screen.name == "guides.detail" and screen.item, timeout=15, what="the guide page")
+    ui.frames(3)
+    before = len(spooler.printed())
+    press(ui, find_button(ui, "用A4纸打印完整办事指南"))
+    ui.wait(lambda: screen.print_state == "printed", timeout=60, what="the guide printed")
+    assert "已打印，请从A4打印机取走办事指南。" in ui.texts()
+    pdf = spooler.printed()[-1]
+    assert len(spooler.printed()) == before + 1
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "居民身份证首次申领" in text and "受理条件" in text
+
+    spooler.set_fault("door-open")
+    press(ui, find_button(ui, "用A4纸打印完整办事指南"))
+    ui.wait(lambda: screen.print_state == "failed", timeout=60, what="the door-open message")
+    assert any("A4打印机的舱门没有关好。" in t for t in ui.texts())
+    spooler.repair()
