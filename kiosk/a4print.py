@@ -59,3 +59,16 @@ def guide(item: dict) -> bytes:
 
 def print_guide(devices, item: dict) -> A4Outcome:
     return print_pdf(devices, guide(item), f"{item.get('name', '')} 办事指南")
+
+
+def print_form(devices, item_name: str, reference: str, rows: list[tuple[str, str]],
+               signature_png: bytes | None) -> A4Outcome:
+    """The application form to sign on paper: the filled fields and the signature drawn on the pad."""
+    from datetime import datetime
+
+    from kiosk.documents import form_pdf
+    from kiosk.fonts import find_cjk_font
+    fonts = find_cjk_font()
+    pdf = form_pdf(item_name, reference, rows, signature_png, fonts.regular, fonts.bold,
+                   datetime.now().strftime("%Y-%m-%d %H:%M"))
+    return print_pdf(devices, pdf, f"{item_name} 申请表")

@@ -143,3 +143,54 @@ def test_the_full_guide_on_a4_and_a_door_open(kiosk, tmp_path):
     ui.wait(lambda: screen.print_state == "failed", timeout=60, what="the door-open message")
     assert any("A4打印机的舱门没有关好。" in t for t in ui.texts())
     spooler.repair()
+
+
+def test_the_application_form_to_sign_on_a4(kiosk, hall, tmp_path):
+    """An item signed on paper (its form asks for a signature): after submitting, the form with
+    the filled fields and the signature drawn on the pad prints on A4, ID number and phone masked."""
+    from testing.applying import choose, fill, hand_in, sign
+    from screens.identify import ResidentIdentity
+    ui, spooler, _ = kiosk
+    ui.wait(lambda: ui.app.services.catalog.version is not None, timeout=60, what="catalogue copy")
+    ui.app.session.data["identity"] = ResidentIdentity(NAME, ID_NUMBER, "idcard", "青山县人民路8号")
+    open_tile(ui, "apply")
+    press(ui, ui.screen.ids.start)
+    ui.wait(lambda: ui.screen.name == "apply.item", timeout=15, what="the item list")
+    listing = ui.screen.ids.list
+    ui.wait(lambda: any(d["code"] == "GF00107001" for d in listing.data), timeout=15, what="居住证申领")
+    ui.frames(3)
+    from screens.apply import ApplyItemRow
+    row = next(w for w in listing.walk(restrict=True) if isinstance(w, ApplyItemRow) and w.code == "GF00107001")
+    press(ui, row)
+    ui.wait(lambda: ui.screen.name == "apply.form", what="the form")
+    fill(ui, "phone", "13912345678")
+    fill(ui, "residence_address", "青山县人民路8号3栋201室")
+    fill(ui, "living_since", "20200101")
+    choose(ui, "basis", "job")
+    press(ui, ui.screen.ids.next)
+    ui.wait(lambda: ui.screen.name == "apply.materials", what="the materials")
+    ui.frames(3)
+    for key, how in (("m1", "id_card"), ("m3", "window"), ("m4", "window")):
+        hand_in(ui, key, how)
+    press(ui, ui.screen.ids.next)
+    ui.wait(lambda: ui.screen.name == "apply.review", what="the review")
+    ui.frames(3)
+    sign(ui)
+    press(ui, ui.screen.ids.submit)
+    ui.wait(lambda: ui.screen.name == "apply.done", timeout=30, what="submitted")
+    ui.frames(3)
+    done = ui.screen
+    assert done.can_print_form
+    before = len(spooler.printed())
+    press(ui, done.ids.print_form)
+    ui.wait(lambda: done.form_state == "printed", timeout=60, what="the form printed")
+    assert "已打印，请在申请表上签字后交到服务窗口。" in ui.texts()
+    assert len(spooler.printed()) == before + 1
+    pdf = spooler.printed()[-1]
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "居住证申领" in text and "申请表" in text and done.number in text
+    assert "青山县人民路8号3栋201室" in text and "139****5678" in text and ID_MASKED in text
+    assert ID_NUMBER not in text and "13912345678" not in text
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True).stdout
+    assert len(images.splitlines()) >= 3  # the signature drawn on the pad
