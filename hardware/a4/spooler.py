@@ -160,7 +160,12 @@ class PrivateCups:
         backend.chmod(0o755)
         if not self.port:
             self.port = _free_port()
-        user = "" if os.geteuid() else "User lp\nGroup lp\n"
+        user = ""
+        if os.geteuid() != 0:  # an unprivileged cupsd runs everything as its own user (as CUPS' tests do)
+            import grp
+            import pwd
+            group = grp.getgrgid(os.getegid()).gr_name
+            user = f"User {pwd.getpwuid(os.geteuid()).pw_name}\nGroup {group}\nSystemGroup {group}\n"
         (root / "cups-files.conf").write_text(
             f"{user}ServerRoot {root / 'conf'}\nRequestRoot {root / 'spool'}\n"
             f"TempDir {root / 'spool' / 'tmp'}\nServerBin {bin_}\nCacheDir {root / 'cache'}\n"
