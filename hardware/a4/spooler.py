@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from hardware.model import DeviceError
+from hardware.model import DeviceError, die_with_parent
 
 CUPSD = ("/usr/sbin/cupsd", "/usr/local/sbin/cupsd")
 SYSTEM_BIN = Path("/usr/lib/cups")
@@ -31,6 +31,13 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _own_session_dying_with_us() -> None:
+    """Out of the terminal's signals (Ctrl-C), and sent SIGTERM when the thread that started
+    it ends (a crash of the terminal included): no private cupsd is left behind."""
+    os.setsid()
+    die_with_parent()
 
 
 def _cupsd() -> str:
@@ -92,7 +99,7 @@ class PrivateCups:
         self.process = subprocess.Popen(
             [_cupsd(), "-f", "-c", str(self.root / "cupsd.conf"), "-s", str(self.root / "cups-files.conf")],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            start_new_session=True)
+            preexec_fn=_own_session_dying_with_us)
         deadline = time.monotonic() + timeout
         while not self._answers():
             if self.process.poll() is not None:
