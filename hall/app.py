@@ -17,7 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from sqlalchemy import select
 
 from hall import backoffice, calendar, certificates, db, fleet, seed, staff, workbench  # noqa: F401 (staff: its tables)
-from hall.api import appointments, applications, catalog, public, ratings, requests, uploads
+from hall.api import appointments, applications, catalog, public, ratings, requests, supplements, uploads
 from hall.auth import TerminalAuth
 from hall.errors import install as install_errors
 from hall.fleet.console import PAGE_HEADERS
@@ -109,7 +109,8 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
 
     # The fleet first: routes are matched in order, and heartbeats are most of the hall's requests.
     fleet.install(app, database, fleet_settings or fleet.FleetSettings(), PREFIX)
-    for module in (catalog, applications, requests, ratings, appointments, public, uploads, certificates):
+    for module in (catalog, applications, supplements, requests, ratings, appointments, public, uploads,
+                   certificates):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(certificates.pages)
     app.include_router(backoffice.router)

@@ -202,22 +202,26 @@ def _fsync_dir(path: Path) -> None:
 # -- attaching to an application -----------------------------------------------------
 
 def attach(session, terminal_id: str, application_id: int, materials: list, signature,
-           limits: Mapping[str, int] = LIMITS) -> None:
+           limits: Mapping[str, int] = LIMITS, stored_as: str = "materials.") -> None:
     """Check every file the application names and attach it, in the application's transaction.
 
     `materials` are MaterialRefs and `signature` a FileRef or None (hall/api/material_refs.py).
     422 naming each `materials.<key>.pages.<i>` / `signature` that fails: `missing_upload`
     when one was not uploaded by this terminal (it may send it and try again), else `invalid`.
+    A page is kept as `<stored_as><key>.pages.<i>` (a 补正's pages: `supplement.<n>.`).
     """
     problems: list[dict] = []
     refs = []  # (field, material key, page, FileRef, type it must be, its byte limit)
+    fields = {}  # field in the body -> the field it is kept as
     seen: set[str] = set()
     for material in materials:
         if material.key in seen:
             problems.append({"field": f"materials.{material.key}", "problem": "given twice"})
         seen.add(material.key)
-        refs += [(f"materials.{material.key}.pages.{i}", material.key, i, page, "image/jpeg",
-                  limits["max_page_bytes"]) for i, page in enumerate(material.pages)]
+        for i, page in enumerate(material.pages):
+            field = f"materials.{material.key}.pages.{i}"
+            fields[field] = f"{stored_as}{material.key}.pages.{i}"
+            refs.append((field, material.key, i, page, "image/jpeg", limits["max_page_bytes"]))
     if signature is not None:
         refs.append(("signature", None, None, signature, "image/png", limits["max_signature_bytes"]))
     hashes = {ref.sha256 for *_, ref, _, _ in refs}
@@ -242,7 +246,8 @@ def attach(session, terminal_id: str, application_id: int, materials: list, sign
         first = problems[0]
         raise HallError(422, "missing_upload" if missing else "invalid", f"{first['field']}: {first['problem']}",
                         problems)
-    session.add_all(ApplicationFile(application_id=application_id, field=field, material_key=key, page=page,
+    session.add_all(ApplicationFile(application_id=application_id, field=fields.get(field, field),
+                                    material_key=key, page=page,
                                     sha256=ref.sha256, size=ref.size, content_type=ref.type)
                     for field, key, page, ref, _, _ in refs)
     session.execute(delete(Upload).where(Upload.terminal_id == terminal_id, Upload.sha256.in_(hashes)))

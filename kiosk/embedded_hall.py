@@ -39,7 +39,7 @@ class EmbeddedHall:
             with open(self.state_dir / "demo-hall.log", "ab") as log:
                 self.process = subprocess.Popen(
                     [sys.executable, "-m", "kiosk.cli", "hall", "--host", url.hostname,
-                     "--port", str(url.port), "--db", str(self.state_dir / "demo-hall.db")],
+                     "--port", str(url.port), "--db", str(self.state_dir / "demo-hall.db"), "--demo"],
                     stdout=subprocess.DEVNULL, stderr=log)
         return EMBEDDED_URL
 

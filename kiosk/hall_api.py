@@ -181,6 +181,21 @@ class MaskedApplicant(TypedDict):
     id_masked: str
 
 
+class Requested(TypedDict):
+    key: str | None  # m1, m2, … in the item's form (None: the form has it no more)
+    name: str
+    name_en: str
+    why: Literal["缺少", "不清晰"]
+
+
+class SupplementAsked(TypedDict):
+    """While an application is in 补正: what the clerk asks the resident to send."""
+    asked_at: str
+    note: str  # the clerk's own words, may be empty
+    materials: list[Requested]
+    supplied_at: str | None  # when pages last came for this 补正
+
+
 class Progress(TypedDict):
     """An application as a look-up answers it: what the progress screen shows, no more."""
     number: str  # 申办流水号: SB + yyyymmdd + 6 digits
@@ -193,6 +208,7 @@ class Progress(TypedDict):
     signal: Literal["green", "yellow", "red"]
     timeline: list[TimelineEntry]
     applicant: MaskedApplicant
+    supplement: NotRequired[SupplementAsked | None]  # only while in 补正
 
 
 class Application(Progress):
@@ -319,6 +335,31 @@ class Acknowledged(Generic[T]):
 def create_application(client: HallClient, body: NewApplication, idempotency_key: str
                        ) -> Acknowledged[Application]:
     return _acknowledged(client.post(f"{PREFIX}/applications", body, idempotency_key))
+
+
+class SuppliedMaterial(TypedDict):
+    key: str  # a material the 补正 asks for
+    pages: list[FileRef]
+
+
+class NewSupplement(TypedDict):
+    number: str  # 申办流水号
+    proof: Proof  # {"id_number": the applicant's}
+    materials: list[SuppliedMaterial]
+
+
+class Supplement(TypedDict):
+    number: str
+    status: str  # 补正 until the clerk accepts
+    supplement: int  # 1 for the application's first
+    pages: int
+    at: str
+
+
+def send_supplement(client: HallClient, body: NewSupplement, idempotency_key: str) -> Acknowledged[Supplement]:
+    """The pages a 补正 asks for. 404 not_found also when the ID number is not the applicant's;
+    409 not_awaiting_supplement / material_not_requested."""
+    return _acknowledged(client.post(f"{PREFIX}/supplements", body, idempotency_key))
 
 
 class Uploaded(TypedDict):

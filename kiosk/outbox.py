@@ -42,10 +42,11 @@ ENDPOINTS = {
     "request": hall_api.create_request,
     "rating": hall_api.create_rating,
     "appointment": hall_api.book_appointment,
+    "supplement": hall_api.send_supplement,  # 补正: the pages an application's clerk asked for
 }
 # What of the hall's answer is kept for the local reference: numbers, never personal data.
 ANSWER_FIELDS = ("number", "ticket", "booking_number", "id", "status", "item_code", "item_name",
-                 "submitted_at", "due_date", "date", "start", "end", "type", "signal")
+                 "submitted_at", "due_date", "date", "start", "end", "type", "signal", "supplement", "pages", "at")
 # 4xx answers that say "not now" rather than "never": a wrong clock or secret (401), a
 # suspended terminal (403), throttling (429). Rejecting on those would throw away a
 # resident's submission because of the terminal's own state, so they are retried.

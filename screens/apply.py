@@ -29,6 +29,13 @@ from screens.widgets import app
 
 Builder.load_file(str(Path(__file__).with_name("apply.kv")))
 
+
+def pages_photographed(count: int, lang: str) -> str:
+    if count == 1:
+        return app().t("1 page photographed", lang)
+    return app().t("{count} pages photographed", lang).format(count=count)
+
+
 MAX_RESULTS = 200
 SESSION_FILES = "apply_files"  # session data: the pages and signature (kiosk.applications.ApplicationFiles)
 
@@ -239,7 +246,7 @@ class MaterialRow(BoxLayout):
     def state(self, lang: str, *_bindings) -> str:
         t = lambda msgid: app().t(msgid, lang)  # noqa: E731
         if self.how == "camera" and self.pages:
-            return t("{count} pages photographed").format(count=self.pages)
+            return pages_photographed(self.pages, lang)
         if self.how == "id_card":
             return t("Your ID card read at this terminal counts as this (electronic licence).")
         if self.how == "window":
@@ -311,12 +318,24 @@ class ApplyCameraScreen(FlowScreen):
     busy = BooleanProperty(False)
     retaking = NumericProperty(-1)  # the page index the next photo replaces, -1: a new page
     count_text = StringProperty("")
+    can_bring = BooleanProperty(True)  # "bring it to the window instead" is offered
+    back_to = "apply.materials"        # where Done goes
 
+    # what is photographed, for which flow (screens.supplement's camera says its own)
     def key(self) -> str:
         return flow_data("apply").get("camera_for", "")
 
     def material(self) -> dict:
         return next((m for m in definition().get("materials", []) if m["key"] == self.key()), {})
+
+    def files(self) -> ApplicationFiles:
+        return application_files()
+
+    def page_limit(self) -> int:
+        return applications.max_pages(definition())
+
+    def chosen(self) -> dict:
+        return flow_data("apply").setdefault("materials", {})
 
     def on_pre_enter(self, *_):
         self.material_name = applications.material_name(self.material(), app().lang) if self.material() else ""
@@ -331,14 +350,14 @@ class ApplyCameraScreen(FlowScreen):
         from screens.camera_view import thumbnail
         box = self.ids.thumbs
         box.clear_widgets()
-        files = application_files()
+        files = self.files()
         for n, page in enumerate(files.of(self.key())):
             cell = Factory.PageCell()
-            cell.number, cell.index, cell.chosen = n + 1, n, n == self.retaking
+            cell.number, cell.index, cell.chosen, cell.camera = n + 1, n, n == self.retaking, self
             box.add_widget(cell)
             app().background(thumbnail, page.jpeg,
                              done=lambda picture, cell=cell: setattr(cell.ids.thumb, "picture", picture))
-        limit = applications.max_pages(definition())
+        limit = self.page_limit()
         self.count_text = app().t("Pages: {count} of at most {limit} in this application").format(
             count=files.count(), limit=limit)
 
@@ -346,8 +365,8 @@ class ApplyCameraScreen(FlowScreen):
         from screens.camera_view import capture_page
         if self.busy:
             return
-        if self.retaking < 0 and application_files().count() >= applications.max_pages(definition()):
-            self.status_args = {"count": applications.max_pages(definition())}
+        if self.retaking < 0 and self.files().count() >= self.page_limit():
+            self.status_args = {"count": self.page_limit()}
             self.status = applications.TOO_MANY_PAGES
             return
         self.busy, self.status = True, "Taking the photo..."
@@ -355,7 +374,7 @@ class ApplyCameraScreen(FlowScreen):
 
     def _taken(self, page) -> None:
         self.busy, self.status = False, ""
-        application_files().add(self.key(), page, replace=self.retaking if self.retaking >= 0 else None)
+        self.files().add(self.key(), page, replace=self.retaking if self.retaking >= 0 else None)
         self.retaking = -1
         self.show_pages()
 
@@ -373,20 +392,19 @@ class ApplyCameraScreen(FlowScreen):
             cell.chosen = cell.index == self.retaking
 
     def remove(self, index: int) -> None:
-        application_files().remove(self.key(), index)
+        self.files().remove(self.key(), index)
         self.retaking, self.status = -1, ""
         self.show_pages()
 
     def done(self) -> None:
-        chosen = flow_data("apply").setdefault("materials", {})
-        if not application_files().of(self.key()):
-            chosen.pop(self.key(), None)  # nothing photographed: not handed in yet
-        app().show("apply.materials")
+        if not self.files().of(self.key()):
+            self.chosen().pop(self.key(), None)  # nothing photographed: not handed in yet
+        app().show(self.back_to)
 
     def bring_instead(self) -> None:
-        application_files().drop(self.key())
-        flow_data("apply").setdefault("materials", {})[self.key()] = "window"
-        app().show("apply.materials")
+        self.files().drop(self.key())
+        self.chosen()[self.key()] = "window"
+        app().show(self.back_to)
 
     def on_wiped(self) -> None:
         super().on_wiped()
@@ -424,7 +442,7 @@ class ApplyReviewScreen(ReviewScreen):
         for material in definition_.get("materials", []):
             how = chosen.get(material["key"])
             if applications.handed_in(material, chosen, files):
-                said = {"camera": app().t("{count} pages photographed").format(count=len(files.of(material["key"]))),
+                said = {"camera": pages_photographed(len(files.of(material["key"])), app().lang),
                         "id_card": app().t("ID card read at this terminal"),
                         "window": app().t("bring to the service window")}[how]
                 box.add_widget(Factory.FlowText(text=f"{applications.material_name(material, lang)}: {said}"))

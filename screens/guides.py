@@ -114,6 +114,7 @@ class GuidesScreen(KioskScreen):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._searching = False  # a query is typed
+        self._filters_asked = 0  # a catalogue landing mid-way makes an earlier answer stale
         self.search = LiveSearch(lambda *key: find_items(app().services.catalog, *key),
                                  self._show, self._failed)
         self.bind(audience=self._refilter, department=self._refilter, theme=self._refilter)
@@ -161,10 +162,14 @@ class GuidesScreen(KioskScreen):
         if app().services is None:  # the app is still starting: try again shortly
             Clock.schedule_once(lambda _dt: self.on_enter(), 0.2)
             return
-        app().background(catalog_filters, app().services.catalog, done=self._show_filters,
-                         failed=lambda _e: None)
+        self._filters_asked += 1
+        asked = self._filters_asked
+        app().background(catalog_filters, app().services.catalog,
+                         done=lambda filters: self._show_filters(filters, asked), failed=lambda _e: None)
 
-    def _show_filters(self, filters: dict) -> None:
+    def _show_filters(self, filters: dict, asked: int) -> None:
+        if asked != self._filters_asked:
+            return
         self.filters = filters
         box = self.ids.departments
         box.clear_widgets()

@@ -24,7 +24,7 @@ from kiosk.hall_client import HallError, HallRejected
 from screens.flow import FlowScreen, LiveSearch
 from screens.identify import (EidProblem, card_taken_away, current_identity, identify_then,
                               looks_like_eid, parse_eid)
-from screens.widgets import app
+from screens.widgets import KioskButton, app
 
 Builder.load_file(str(Path(__file__).with_name("progress.kv")))
 
@@ -128,10 +128,34 @@ class ApplicationCard(BoxLayout):
         band = self.ids.signal
         band.symbol, band.words, band.detail = symbol, words, limit_words(application)
         band.fg, band.bg = rgba(fg), rgba(bg)
+        asked = application.get("supplement") if application.get("status") == "补正" else None
+        if asked:
+            self.show_asked(application, asked)
         for stage, state, when in stage_rows(application, app().settings.terminal.timezone):
+            if state == "attention" and asked and asked.get("supplied_at"):
+                state = "current"  # the pages came: the clerk's turn
             mark, state_words = STAGE_STATES[state]
             self.ids.stages.add_widget(StageRow(symbol=mark, stage=STAGE_WORDS.get(stage, stage),
                                                 state=state_words, when=when, kind=state))
+
+
+    def show_asked(self, application: dict, asked: dict) -> None:
+        """A 补正: each material asked for and why, the clerk's note, and the button to send them."""
+        from screens.supplement import ASKS, CLERK_NOTE, SEND_BUTTON, SUPPLIED, asked_materials, material_line, start
+        t, lang, box = app().t, app().lang, self.ids.asked
+        box.add_widget(Factory.FlowText(text=t(ASKS), bold=True))
+        for material in asked.get("materials", []):
+            box.add_widget(Factory.FlowText(text="• " + material_line(material, lang)))
+        if asked.get("note"):
+            box.add_widget(Factory.FlowText(text=t(CLERK_NOTE).format(note=asked["note"])))
+        if asked.get("supplied_at"):
+            when = stamp(asked["supplied_at"], app().settings.terminal.timezone)
+            box.add_widget(Factory.FlowText(text=t(SUPPLIED).format(
+                when=when)))
+        if asked_materials(application):
+            self.send_button = KioskButton(text=t(SEND_BUTTON))
+            self.send_button.bind(on_release=lambda *_: start(application))
+            box.add_widget(self.send_button)
 
 
 class RequestCard(BoxLayout):
@@ -286,7 +310,7 @@ class ProgressScreen(FlowScreen):
 
 def screenshot_setup(kiosk_app, arg: str):
     """"": the empty screen; "timeline:COLOUR": a fictional application in that signal;
-    "request": a fictional 12345 complaint, answered."""
+    "correction": one in 补正 with what is missing; "request": a fictional 12345 complaint, answered."""
     screen = kiosk_app.screen("progress")
     kiosk_app.show("progress")
     if arg == "request":
@@ -295,6 +319,19 @@ def screenshot_setup(kiosk_app, arg: str):
                   "history": [{"status": s, "at": f"2025-06-0{2 + i}T09:3{i}:00+08:00", "note": ""}
                               for i, s in enumerate(["受理", "派单", "办理", "回复"])]}
         screen.ids.number.value = sample["ticket"]
+        screen._answered([sample])
+    elif arg == "correction":  # 补正: what the clerk asks for, and the button to send it
+        sample = {"number": "SB20250602123456", "item_name": "就业登记", "status": "补正", "limit_days": 10,
+                  "due_date": "2025-06-16", "elapsed_working_days": 3, "signal": "green",
+                  "applicant": {"name_masked": "张*明", "id_masked": "4301**********5518"},
+                  "timeline": [{"stage": "收件", "at": "2025-06-02T10:00:00+08:00", "note": "自助终端提交"},
+                               {"stage": "补正", "at": "2025-06-04T15:20:00+08:00", "note": ""}],
+                  "supplement": {"asked_at": "2025-06-04T15:20:00+08:00", "note": "劳动合同须有单位盖章页",
+                                 "supplied_at": None, "materials": [
+                                     {"key": "m1", "name": "居民身份证", "name_en": "Resident ID card", "why": "不清晰"},
+                                     {"key": "m2", "name": "劳动合同或营业执照",
+                                      "name_en": "Employment contract or business licence", "why": "缺少"}]}}
+        screen.ids.number.value = sample["number"]
         screen._answered([sample])
     elif arg.startswith("timeline"):
         colour = arg.partition(":")[2] or "yellow"

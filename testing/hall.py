@@ -82,7 +82,7 @@ class Hall:
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
         self.process.stdin.write(stdin.encode())
         self.process.stdin.close()
-        deadline, match = time.monotonic() + 30, None
+        deadline, match = time.monotonic() + 90, None  # a ceiling against a hang: --demo seeds a month first
         while not match and self.process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
             match = re.search(r"serving (http://[\d.]+:\d+)/api/v1", self.log.read_text(errors="replace"))

@@ -36,4 +36,8 @@ def python_message_ids() -> set[str]:
         ids.add(_literal(SCREENS / "certificates.py", name))
     ids |= set(_literal(KIOSK / "a4print.py", "FAULT_MESSAGES").values())  # why the A4 printer did not
     ids |= {_literal(KIOSK / "a4print.py", "NO_PRINTER"), _literal(KIOSK / "certificates.py", "NOT_OUT")}
+    ids |= set(_literal(SCREENS / "supplement.py", "WHY").values())
+    for name in ("NOT_APPLICANT", "NOT_WAITING", "EVERY_MATERIAL", "NOT_SAVED", "CHECKING", "SENT", "QUEUED",
+                 "ASKS", "CLERK_NOTE", "SUPPLIED", "SEND_BUTTON"):
+        ids.add(_literal(SCREENS / "supplement.py", name))
     return ids

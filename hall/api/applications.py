@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 from sqlalchemy import select
 
-from hall import clock, db, forms, materials
+from hall import clock, corrections, db, forms, materials
 from hall.api.deps import ReadDB, WriteDB
 from hall.api.material_refs import FileRef, MaterialRef
 from hall.checks import Body, IdNumber, PersonName, Phone
@@ -75,6 +75,21 @@ class MaskedApplicant(BaseModel):
     id_masked: str
 
 
+class Requested(BaseModel):
+    key: str | None = Field(description="the material's key in the item's form (None: the form has it no more)")
+    name: str
+    name_en: str
+    why: Literal["缺少", "不清晰"]
+
+
+class SupplementAsked(BaseModel):
+    """While in 补正: what the clerk asks the resident to send (POST /supplements takes it)."""
+    asked_at: str
+    note: str = Field(description="the clerk's own words, may be empty")
+    materials: list[Requested]
+    supplied_at: str | None = Field(description="when pages last came for this 补正, else null")
+
+
 class Progress(BaseModel):
     """What a look-up answers: what the resident's progress screen shows, nothing more (a number
     can be typed at any terminal)."""
@@ -88,6 +103,7 @@ class Progress(BaseModel):
     signal: Literal["green", "yellow", "red"]
     timeline: list[TimelineEntry]
     applicant: MaskedApplicant
+    supplement: SupplementAsked | None = Field(None, description="only while the status is 补正")
 
 
 class Application(Progress):
@@ -109,7 +125,8 @@ def signal(limit_days: int, submitted: date, due: date, today: date) -> tuple[in
     return elapsed, "green"
 
 
-def _progress(row: db.Application) -> dict:
+def _progress(row: db.Application, session=None) -> dict:
+    """`session`: to read the item's form for a 补正's material keys (None: not in 补正)."""
     submitted = clock.local(row.submitted_at).date()
     # A finished application is judged on the day it finished, not on today.
     end = date.fromisoformat(row.timeline[-1]["at"][:10]) if row.status in FINISHED else clock.today()
@@ -118,7 +135,15 @@ def _progress(row: db.Application) -> dict:
             "status": row.status, "limit_days": row.limit_days,
             "due_date": row.due_date.isoformat(), "elapsed_working_days": elapsed, "signal": colour,
             "timeline": row.timeline,
-            "applicant": {"name_masked": mask_name(row.applicant_name), "id_masked": row.id_masked}}
+            "applicant": {"name_masked": mask_name(row.applicant_name), "id_masked": row.id_masked},
+            "supplement": _asked(row, session)}
+
+
+def _asked(row: db.Application, session) -> dict | None:
+    if row.status != "补正" or session is None:
+        return None
+    definition = session.get(db.Form, row.item_code)
+    return corrections.asked(row.timeline, definition.definition if definition else None)
 
 
 @router.post("/applications", status_code=201, response_model=Application, responses=POST_ERRORS)
@@ -166,7 +191,7 @@ def lookup(body: Lookup, request: Request, session: ReadDB, lookups: LookupLimit
     lookups.resident(person)
     rows = session.scalars(select(db.Application).where(db.Application.id_hash == person)
                            .order_by(db.Application.id.desc()).limit(50))
-    return {"items": [_progress(row) for row in rows]}
+    return {"items": [_progress(row, session) for row in rows]}
 
 
 @router.get("/applications/{number}", response_model=Progress, responses=LOOKUP_ERRORS,
@@ -175,4 +200,4 @@ def read(number: Annotated[str, Path(max_length=16)], session: ReadDB, _: Lookup
     row = session.scalar(select(db.Application).where(db.Application.number == number))
     if row is None:
         raise not_found("application")
-    return _progress(row)
+    return _progress(row, session)

@@ -31,6 +31,8 @@ SUBJECTS = {"application": (db.Application, db.Application.number, "id_number"),
             "request": (db.HotlineRequest, db.HotlineRequest.ticket, "phone"),
             "booking": (db.Booking, db.Booking.number, "id_number"),
             "guide": (db.Item, db.Item.code, None)}
+LEVEL_ZH = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+RATED_AFTER = ("办结", "回访")  # a request rated once it is closed moves on to 评价, its last step
 PROOF_NEEDED = {"application": "rating an application needs the applicant's ID number",
                 "request": "rating a 12345 request needs the phone it was filed with",
                 "booking": "rating a booking needs the ID number it was made with"}
@@ -116,4 +118,15 @@ def create(body: RatingIn, request: Request, session: WriteDB, idem: Idempotency
         session.flush()
     except IntegrityError:
         raise HallError(409, "already_rated", f"this {kind} has already been rated") from None
+    if kind == "request":
+        _request_rated(session, ref, body.level)
     return idem.answer(session, 201, {"id": row.id})
+
+
+def _request_rated(session, ticket: str, level: int) -> None:
+    found = session.scalar(select(db.HotlineRequest).where(db.HotlineRequest.ticket == ticket))
+    if found is None or found.status not in RATED_AFTER:
+        return
+    entry = {"status": "评价", "at": clock.now().isoformat(timespec="seconds"),
+             "note": f"市民评价：{LEVEL_ZH[level]}"}
+    found.status, found.history = "评价", [*found.history, entry]

@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select, update
 from starlette.exceptions import HTTPException
 
-from hall import clock, staff, webforms
+from hall import clock, corrections, staff, webforms
 from hall.api.applications import signal
 from hall.db import Application, ApplicationFile, Department, Form as FormRow, Item
 from hall.identity import mask_name
@@ -146,7 +146,8 @@ def queue(request: Request, who: Reader, q: str = "", item: str = "", state: str
         if light in LIGHT_ZH and colour != light:
             continue
         listed.append({"row": row, "department": departments.get(department, department), "elapsed": elapsed,
-                       "light": colour, "name": mask_name(row.applicant_name)})
+                       "light": colour, "name": mask_name(row.applicant_name),
+                       "supplied": row.status == "补正" and corrections.supplied_since_asked(row.timeline)})
     counts = {c: sum(1 for x in listed if x["light"] == c) for c in LIGHT_ZH}
     return templates.TemplateResponse(request, "queue.html", {
         "who": who, "listed": listed, "counts": counts, "items": items, "stages": STAGES,
@@ -191,8 +192,19 @@ def _page(request: Request, who: staff.Staff, number: str, zoom: int, revealed: 
         fields.append({"label": label, "value": "＊＊＊（点击“显示”查看）" if masked else value})
     names = {m["key"]: m["name"] for m in definition.get("materials", [])}
     given = {m.get("key"): m.get("how", "") for m in row.materials or []}
-    materials = [{"key": key, "name": name, "how": given.get(key, ""),
-                  "pages": [f for f in files if f.material_key == key]} for key, name in names.items()]
+    # A 补正's pages (supplement.<n>.<key>.pages.<i>) under their material, with when they came.
+    came = {e.get("supplement"): e.get("at", "") for e in row.timeline if e.get("supplied")}
+    materials = []
+    for key, name in names.items():
+        pages = [f for f in files if f.material_key == key]
+        supplements = {}
+        for f in pages:
+            if f.field.startswith("supplement."):
+                n = int(f.field.split(".")[1])
+                supplements.setdefault(n, {"at": came.get(n, "")[:16].replace("T", " "), "pages": []})["pages"].append(f)
+        materials.append({"key": key, "name": name, "how": given.get(key, ""),
+                          "pages": [f for f in pages if not f.field.startswith("supplement.")],
+                          "supplements": [supplements[n] for n in sorted(supplements)]})
     signature = next((f for f in files if f.field == "signature"), None)
     applicant = {"name": row.applicant_name if revealed else mask_name(row.applicant_name),
                  "phone": row.applicant_phone if revealed else mask_phone(row.applicant_phone),
@@ -261,6 +273,7 @@ async def act(request: Request, number: str, action: str, who: Who):
             entry = {"stage": new, "at": clock.now().isoformat(timespec="seconds"), "note": text}
             if missing:
                 entry["missing"] = missing
+                entry["clerk_note"] = note.strip()  # the resident's terminal shows it apart from the list
             # Only from the state it was read in: a second, concurrent submit finds it moved on.
             changed = session.execute(update(Application).where(Application.id == row.id,
                                                                 Application.status == row.status)

@@ -103,6 +103,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="create or reset a back-office account (repeatable): clerk with department codes "
                              "(li:clerk:GA,RS), dispatcher or supervisor; the password is asked for, or read "
                              "one line per account from standard input")
+    parser.add_argument("--demo", action="store_true",
+                        help="the demo's county: the back-office accounts named in the README and, into a hall "
+                             "with no applications yet, a month of applications, 12345 requests and ratings")
     parser.add_argument("--heartbeat-interval", metavar="SECONDS", type=_seconds(1, 3600), default=30,
                         help="how often terminals heartbeat (default 30)")
     parser.add_argument("--offline-after", metavar="SECONDS", type=_seconds(1, 86400),
@@ -137,6 +140,10 @@ def run(args: argparse.Namespace) -> int:
             operators.create(app.state.database, name, password)
         for (name, role, departments), password in zip(args.staff, passwords):
             staff.create(app.state.database, name, role, departments, password)
+        if args.demo:
+            from hall import demo
+            if demo.set_up(app.state.database, app.state.id_key, app.state.materials):
+                print("kiosk hall: seeded a month of demo work", flush=True)
     except staff.StaffError as e:
         raise HallError(f"staff: {e}") from None
     except SeedError as e:

@@ -34,7 +34,7 @@ def test_create_read_and_lookup(client, applicant):
 
 # What the progress screen (screens/progress.py) shows: a look-up answers this and nothing else.
 PROGRESS = {"number", "item_code", "item_name", "status", "limit_days", "due_date", "elapsed_working_days", "signal",
-            "timeline", "applicant"}
+            "timeline", "applicant", "supplement"}  # supplement: what a 补正 asks for (null otherwise)
 
 
 def test_a_look_up_answers_only_what_the_progress_screen_shows(hall, client, applicant):

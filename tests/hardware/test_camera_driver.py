@@ -2,10 +2,7 @@
 opened by cv2.VideoCapture, with every fault the emulator can make."""
 
 import difflib
-import os
 import re
-import shutil
-import subprocess
 import time
 
 import cv2
@@ -16,26 +13,7 @@ from hardware.camera import (NO_PAGE, TOO_DARK, CameraError, CameraOffline, Docu
                              Source, TooDark, from_url)
 from hardware.camera import scene
 from hardware.model import Health, Status
-
-
-def _have_ocr() -> bool:
-    if shutil.which("tesseract") is None:
-        return False
-    langs = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout.split()
-    return "chi_sim" in langs
-
-
-# In CI (scripts/dev installs tesseract) a missing OCR fails the test instead of skipping it.
-needs_ocr = pytest.mark.skipif(not _have_ocr() and not os.environ.get("CI"),
-                               reason="tesseract with chi_sim is not installed (apt install tesseract-ocr-chi-sim)")
-
-
-def ocr(jpeg: bytes, tmp_path) -> str:
-    path = tmp_path / "page.jpg"
-    path.write_bytes(jpeg)
-    out = subprocess.run(["tesseract", str(path), "-", "-l", "chi_sim"], capture_output=True, text=True,
-                         timeout=60).stdout
-    return "".join(out.split())  # tesseract puts spaces between Chinese characters
+from testing.ocr import needs_ocr, ocr
 
 
 def similarity(expected: str, read: str) -> float:
@@ -113,7 +91,7 @@ def test_the_stream_closes_when_nobody_looks_and_keeps_no_picture(camera_emulato
 
 @needs_ocr
 @pytest.mark.parametrize("number", range(1, len(scene.DOCUMENTS) + 1))
-def test_capture_is_a_readable_a4_page_with_the_documents_text(camera_emulator, camera, tmp_path, number):
+def test_capture_is_a_readable_a4_page_with_the_documents_text(camera_emulator, camera, number):
     camera_emulator.show(number)
     page = camera.capture()
     data = bytes(page.jpeg)
@@ -122,7 +100,7 @@ def test_capture_is_a_readable_a4_page_with_the_documents_text(camera_emulator, 
     assert image.shape[:2] == (page.height, page.width) and page.width >= 1240 and page.height >= 1754
     assert page.height / page.width == pytest.approx(297 / 210, rel=0.01)
     assert data[13] == 1 and int.from_bytes(data[14:16], "big") == page.dpi >= 150  # JFIF dots per inch
-    text = ocr(data, tmp_path)
+    text = ocr(data)
     document = scene.DOCUMENTS[number - 1]
     assert [k for k in document.keywords if k not in text] == [], text
     # character by character, OCR reads 94-99 % of the page right (another page: under 30 %)

@@ -7,11 +7,8 @@ With KIOSK_GALLERY set (`bash scripts/dev screens`) the queue and application pa
 there as workbench-queue.png and workbench-application.png.
 """
 
-import os
-import shutil
 import sqlite3
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -19,14 +16,13 @@ from hall import clock
 from kiosk import hall_api
 from kiosk.hall_client import HallClient
 from kiosk.progress import Progress
+from testing.browser import MISSING, WHY_MISSING, absent, chromium, press, reaches, shot
 from testing.materials import page_jpeg, ref, signature_png
 from testing.terminal_hall import TERMINAL_ID, TERMINAL_SECRET, HallProcess, id_number
 
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-GALLERY = os.environ.get("KIOSK_GALLERY")
 ITEM = "GF00101002"  # 居民身份证到期换领, department GA, in the project's seed
 CLERK = ("wang.clerk", "workbench-password-1")
-pytestmark = pytest.mark.skipif(None in (CHROMIUM, DRIVER), reason="apt-get install chromium chromium-driver")
+pytestmark = pytest.mark.skipif(MISSING, reason=WHY_MISSING)
 
 
 @pytest.fixture(scope="module")
@@ -48,20 +44,8 @@ def client(hall):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1366,900", "--lang=zh-CN",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
+    with chromium(tmp_path_factory.mktemp("chromium")) as driver:
+        yield driver
 
 
 def apply(client, seed=21, key="workbench-browser-0001") -> str:
@@ -88,41 +72,6 @@ def age(hall, number, working_days):
         db.execute("UPDATE applications SET submitted_at = ?, due_date = ? WHERE number = ?",
                    (submitted.strftime("%Y-%m-%d %H:%M:%S.%f"), clock.add_working_days(day, limit).isoformat(),
                     number))
-
-
-def shot(driver, name):
-    if GALLERY:
-        height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(1366, max(900, height + 140))
-        Path(GALLERY).mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(Path(GALLERY) / name))
-        driver.set_window_size(1366, 900)
-
-
-def press(driver, element_id):
-    from selenium.webdriver.common.by import By
-    button = driver.find_element(By.ID, element_id)
-    driver.execute_script("arguments[0].scrollIntoView()", button)
-    button.click()
-
-
-def reaches(driver, expected) -> bool:
-    """Whether the page's status becomes `expected` (the press's page may still be loading)."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-    WebDriverWait(driver, 15, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
-        lambda d: d.find_element(By.ID, "status").text == expected, f"status {expected}")
-    return True
-
-
-def absent(driver, css) -> bool:
-    from selenium.webdriver.common.by import By
-    driver.implicitly_wait(0)
-    try:
-        return driver.find_elements(By.CSS_SELECTOR, css) == []
-    finally:
-        driver.implicitly_wait(5)
 
 
 def test_a_clerk_asks_for_more_then_accepts_decides_and_finishes(hall, client, browser):

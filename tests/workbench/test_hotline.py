@@ -11,6 +11,7 @@ from hall.workbench.states import IllegalMove, move_request, request_allowed
 from testing.workbench import StaffUser, csrf_of
 
 WB = "/workbench/requests"
+INDICATORS = ("整体满意度", "办事效率", "办事指南精确度", "办事便捷度", "平台操作性")
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +75,19 @@ def test_the_loop_closes_and_the_terminal_reads_the_reply(hall, dispatcher, cler
     with sqlite3.connect(hall.db) as db:
         actions = [a for (a,) in db.execute("SELECT action FROM staff_audit WHERE subject = ? ORDER BY id", (ticket,))]
     assert actions == ["request_dispatch", "request_handle", "request_reply", "request_close", "request_follow_up"]
+    # the resident rates it at a terminal: its last step, 评价
+    rating = {"level": 4, "indicators": dict.fromkeys(INDICATORS, 4),
+              "subject": {"kind": "request", "ref": ticket}, "proof": {"phone": "13700001111"}}
+    assert terminal.post("/api/v1/ratings", rating).status_code == 201
+    seen = read(terminal, ticket)
+    assert seen["status"] == "评价" and seen["history"][-1]["note"] == "市民评价：满意"
+
+
+def test_a_request_rated_before_it_is_closed_keeps_its_place(hall, terminal, ticket):
+    rating = {"level": 2, "indicators": dict.fromkeys(INDICATORS, 2), "reason": "一直没人处理",
+              "subject": {"kind": "request", "ref": ticket}, "proof": {"phone": "13700001111"}}
+    assert terminal.post("/api/v1/ratings", rating).status_code == 201
+    assert read(terminal, ticket)["status"] == "受理"
 
 
 def test_an_overdue_request_is_supervised(hall, dispatcher, clerk, terminal, ticket):
