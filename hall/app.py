@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import select
 
-from hall import backoffice, calendar, db, fleet, seed, staff, workbench  # noqa: F401 (staff: its tables)
+from hall import backoffice, calendar, certificates, db, fleet, seed, staff, workbench  # noqa: F401 (staff: its tables)
 from hall.api import appointments, applications, catalog, public, ratings, requests, supplements, uploads
 from hall.auth import TerminalAuth
 from hall.errors import install as install_errors
@@ -93,6 +93,8 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
                   openapi_url=f"{PREFIX}/openapi.json", docs_url=f"{PREFIX}/docs", redoc_url=None)
     app.state.database = database
     app.state.id_key = _id_key(database)
+    if seed_dir is not None:
+        certificates.load(database, app.state.id_key, Path(seed_dir))
     app.state.catalog_export = _catalog_export(database)
     app.state.lookups = Lookups(lookup_limits, MemoryLimiter())
     app.state.figures_token = figures_token
@@ -109,8 +111,10 @@ def create_app(db_url: str, seed_dir: Path | None = DEFAULT_SEED,
 
     # The fleet first: routes are matched in order, and heartbeats are most of the hall's requests.
     fleet.install(app, database, fleet_settings or fleet.FleetSettings(), PREFIX)
-    for module in (catalog, applications, supplements, requests, ratings, appointments, public, uploads):
+    for module in (catalog, applications, supplements, requests, ratings, appointments, public, uploads,
+                   certificates):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(certificates.pages)
     app.include_router(backoffice.router)
     app.include_router(workbench.router)
     app.include_router(hotline.router)

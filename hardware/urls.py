@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from hardware.model import Device, DeviceError
 
-KINDS = ("idcard", "card", "printer", "scanner", "camera")
+KINDS = ("idcard", "card", "printer", "scanner", "camera", "a4")
 NONE = "none"  # the scheme of a device that is not fitted
 
 

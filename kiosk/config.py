@@ -20,7 +20,7 @@ from typing import Any, Callable
 from kiosk import paths
 from kiosk.errors import ConfigError
 
-SERVICES = ("guides", "progress", "apply", "hotline", "booking", "rating", "outlets", "notices")
+SERVICES = ("guides", "progress", "apply", "certificates", "hotline", "booking", "rating", "outlets", "notices")
 LANGUAGES = ("zh", "en")
 DEVICE_SCHEMES = {
     "idcard": ("sim", "serial", "socket", "none"),
@@ -28,6 +28,7 @@ DEVICE_SCHEMES = {
     "printer": ("sim", "usb", "tcp", "serial", "file", "none"),
     "scanner": ("sim", "serial", "socket", "hid", "none"),
     "camera": ("sim", "v4l2", "http", "https", "none"),
+    "a4": ("sim", "cups", "ipp", "ipps", "none"),
 }
 
 
@@ -109,6 +110,8 @@ class DeviceSettings:
     printer: str = field(default="sim:", metadata=_device_url("printer"))
     scanner: str = field(default="sim:", metadata=_device_url("scanner"))
     camera: str = field(default="sim:", metadata=_device_url("camera"))
+    # none: by default: sim: starts a private cupsd, which `kiosk demo` asks for
+    a4: str = field(default="none:", metadata=_device_url("a4"))
 
 
 @dataclass(frozen=True)

@@ -391,6 +391,55 @@ def book_appointment(client: HallClient, body: NewBooking, idempotency_key: str
     return _acknowledged(client.post(f"{PREFIX}/appointments", body, idempotency_key))
 
 
+
+# -- certificates (证明开具) ---------------------------------------------------------------
+
+class CertificateKind(TypedDict):
+    kind: str
+    title: str
+    issuer: str
+
+
+class CertificateFact(TypedDict):
+    label: str
+    value: str
+    personal: bool  # a screen shows it masked (the paper in full)
+
+
+class Certificate(TypedDict):
+    """What the paper says; `code` and `verify_url` only once issued (None in a preview)."""
+    kind: str
+    title: str
+    issuer: str
+    holder_name: str
+    id_masked: str
+    statement: str
+    facts: list[CertificateFact]
+    issued_at: str
+    code: str | None
+    verify_url: str | None
+
+
+def certificate_kinds(client: HallClient) -> list[CertificateKind]:
+    return _objects(client.get(f"{PREFIX}/certificates/kinds"), "a list of certificates")
+
+
+def certificate_preview(client: HallClient, kind: str, id_number: str) -> Certificate | None:
+    """What the certificate would say (nothing recorded); None when the hall has no record."""
+    try:
+        return _object(client.post(f"{PREFIX}/certificates/preview", {"kind": kind, "id_number": id_number}),
+                       "a certificate")
+    except HallRejected as e:
+        if e.status == 404:
+            return None
+        raise
+
+
+def issue_certificate(client: HallClient, kind: str, id_number: str, idempotency_key: str) -> Certificate:
+    """Issue (the hall records it, with its verification code). HallRejected 404: no record."""
+    return _object(client.post(f"{PREFIX}/certificates", {"kind": kind, "id_number": id_number},
+                               idempotency_key), "a certificate")
+
 # -- outlets, notices, appointment times -------------------------------------------
 
 class Outlet(TypedDict):

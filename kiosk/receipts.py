@@ -178,6 +178,22 @@ def request_ticket(ticket: str | dict, type: str, lang: str) -> Receipt:  # noqa
     return r.cut()
 
 
+def certificate_slip(cert: dict, lang: str) -> Receipt:
+    """When the A4 printer cannot print a certificate: its code and the QR of its electronic
+    copy (the hall's check page), which the resident or a bank clerk opens."""
+    t = lambda msgid: translate(msgid, lang)  # noqa: E731
+    r = Receipt().title(t("Certificate (electronic copy)")).rule()
+    r.text(cert.get("title", ""), align="center")
+    r.line(t("Verification code"), cert.get("code") or "")
+    r.line(t("Issued at"), (cert.get("issued_at") or "")[:10])
+    r.text(cert.get("issuer", ""))
+    r.rule()
+    r.text(t("Scan the QR code to open the certificate's electronic copy and check it is genuine."))
+    if cert.get("verify_url"):
+        r.qr(cert["verify_url"])
+    return r.cut()
+
+
 def receipt_qr(receipt: Receipt) -> str | None:
     """The data of the receipt's QR code: what a flow shows on screen when paper fails."""
     return next((item.data for item in receipt.items if isinstance(item, Qr)), None)

@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from kiosk.appointments import Appointments
 from kiosk.catalog import Catalog
+from kiosk.certificates import Certificates
 from kiosk.config import Settings
 from kiosk.devices import DeviceHub
 from kiosk.hall_client import HallClient, HallError
@@ -64,6 +65,7 @@ class Services:
         self.appointments = Appointments(self.hall, self.catalog)
         self.public_info = PublicInfo(self.hall)
         self.devices = DeviceHub.from_settings(settings, on_event=self._device_event, enable=True)
+        self.certificates = Certificates(self.hall, self.devices)
         self.telemetry: Telemetry | None = None
         if telemetry:
             self.telemetry = Telemetry.from_settings(

@@ -293,10 +293,10 @@ def self_test(hub, settings, what: str) -> tuple[str, str]:
     """Run one self-test (print, idcard, card) with `kiosk selftest`'s checks: (result, reason)."""
     from kiosk.commands.selftest import EXTRA_CHECKS
 
-    kind = {"print": "printer"}.get(what, what)
+    kind = {"print": "printer", "print a4": "a4"}.get(what, what)
     if not hub.configured(kind):
         return "warning", f"{kind}: not configured"
-    if kind != "printer" and not hub.url(kind).startswith("sim:"):
+    if kind not in ("printer", "a4") and not hub.url(kind).startswith("sim:"):
         return read_real(hub, settings, kind)
     check = EXTRA_CHECKS[kind](hub, settings)
     return check.result, check.reason
@@ -322,7 +322,8 @@ def read_real(hub, settings, kind: str) -> tuple[str, str]:
     return "ok", f"read {shown}"
 
 
-TEST_LABELS = {"print": "Print a test page", "idcard": "Read an ID card", "card": "Read a smart card",
+TEST_LABELS = {"print": "Print a test page", "print a4": "Print an A4 test page", "idcard": "Read an ID card",
+               "card": "Read a smart card",
                "scan": "Scan a code", "health check": "Check devices again"}
 
 
@@ -400,11 +401,11 @@ class AdminDevicesScreen(AdminScreen):
 # settings ------------------------------------------------------------------------------
 
 TEXT_FIELDS = ("hall.url", "terminal.id", "terminal.secret", "devices.idcard", "devices.card",
-               "devices.printer", "devices.scanner", "ui.idle_timeout")
+               "devices.printer", "devices.a4", "devices.scanner", "ui.idle_timeout")
 FIELD_LABELS = {
     "hall.url": "Online hall address", "terminal.id": "Terminal ID",
     "terminal.secret": "Terminal secret (blank: unchanged)", "devices.idcard": "ID card reader",
-    "devices.card": "Smart card reader", "devices.printer": "Receipt printer",
+    "devices.card": "Smart card reader", "devices.printer": "Receipt printer", "devices.a4": "A4 printer",
     "devices.scanner": "Scanner", "ui.idle_timeout": "Idle timeout (seconds)",
 }
 

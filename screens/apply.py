@@ -495,12 +495,30 @@ class ApplyReviewScreen(ReviewScreen):
         self.confirmed = self.signing = False
 
 
+def paper_rows(identity, form: dict, definition_: dict, lang: str) -> list[tuple[str, str]]:
+    """The form as the paper to sign shows it: ID number and phones masked, like the receipt."""
+    _, number = identity.masked()
+    rows = [(app().t("Name"), identity.name), (app().t("ID number"), number)]
+    for field in definition_.get("fields", []):
+        value = form.get(field["key"])
+        if value is not None and value != "":
+            shown = str(value) if field["type"] == "address" else shown_value(field, value, lang)
+            rows.append((forms.label(field, lang), shown))
+    return rows
+
+
 class ApplyDoneScreen(SubmittedScreen):
     subject_kind = "application"
+    can_print_form = BooleanProperty(False)  # an item signed on paper, and an A4 printer
+    form_state = StringProperty("")          # "", "printing", "printed", "failed"
+    form_message = StringProperty("")        # message id
+    _form = None  # (item name, number, rows, signature PNG) for the paper, until the session ends
 
     def on_pre_enter(self, *_):
+        from kiosk.a4print import has_a4
         identity, data = current_identity(), flow_data("apply")
         result = data.get("result")
+        self.can_print_form, self.form_state, self.form_message, self._form = False, "", "", None
         if identity is None or not result:
             return
         number = result.get("number", "")
@@ -519,7 +537,33 @@ class ApplyDoneScreen(SubmittedScreen):
                                       offline=not number, progress_url=progress_url(number) if number else None,
                                       lang=app().lang, bring=bring)
         self.ids.receipt.print(receipt)
-        application_files().wipe()  # sent or queued in the outbox: the screens need the pages no more
+        files = application_files()
+        if definition().get("signature") and files.signature and has_a4(getattr(app().services, "devices", None)):
+            # kept for the print until the session ends (on_wiped), the pad's copy goes now
+            self._form = (data["item"]["name"], self.number,
+                          paper_rows(identity, data["form"], definition(), app().lang), bytes(files.signature))
+            self.can_print_form = True
+        files.wipe()  # sent or queued in the outbox: the screens need the pages no more
+
+    def print_form(self) -> None:
+        from kiosk.a4print import FAULT_MESSAGES, print_form
+        if self._form is None or self.form_state == "printing":
+            return
+        self.form_state, self.form_message = "printing", "Printing..."
+        app().background(print_form, app().services.devices, *self._form, done=self._form_printed,
+                         failed=lambda _e: self._form_printed(None, FAULT_MESSAGES["refused"]))
+
+    def _form_printed(self, outcome, failed: str = "") -> None:
+        if outcome is not None and outcome.printed:
+            self.form_state = "printed"
+            self.form_message = "Printed. Please sign the form and bring it to the service window."
+        else:
+            self.form_state = "failed"
+            self.form_message = outcome.message if outcome is not None else failed
+
+    def on_wiped(self) -> None:
+        super().on_wiped()
+        self._form, self.can_print_form, self.form_state, self.form_message = None, False, "", ""
 
     def rating_proof(self) -> dict:
         identity = current_identity()

@@ -266,6 +266,7 @@ class GuideDetailScreen(KioskScreen):
     qr_data = StringProperty("")
     print_state = StringProperty("")    # "", "printing", "printed", "failed"
     print_message = StringProperty("")  # message id shown beside the print button
+    has_a4 = BooleanProperty(False)     # the full guide can go to the A4 printer
 
     def on_code(self, *_):
         self.item, self.item_name = {}, ""
@@ -280,7 +281,9 @@ class GuideDetailScreen(KioskScreen):
                          failed=lambda error: self._problem(code, error))
 
     def on_pre_enter(self, *_):
+        from kiosk.a4print import has_a4
         app().bind(lang=self._relabel)
+        self.has_a4 = has_a4(getattr(app().services, "devices", None))
 
     def on_leave(self, *_):
         app().unbind(lang=self._relabel)
@@ -332,6 +335,21 @@ class GuideDetailScreen(KioskScreen):
             self.print_state, self.print_message = "printed", "Printed. Please take your summary."
         else:
             self.print_state, self.print_message = "failed", outcome.reason
+
+    def print_full(self) -> None:
+        """The guide in full on the A4 printer (its PDF laid out off the UI thread)."""
+        from kiosk.a4print import FAULT_MESSAGES, print_guide
+        if not self.item or self.print_state == "printing":
+            return
+        self.print_state, self.print_message = "printing", "Printing..."
+        app().background(print_guide, app().services.devices, dict(self.item), done=self._printed_a4,
+                         failed=lambda _e: self._printed_a4(None, FAULT_MESSAGES["refused"]))
+
+    def _printed_a4(self, outcome, message: str = "") -> None:
+        if outcome is not None and outcome.printed:
+            self.print_state, self.print_message = "printed", "Printed. Please take the guide from the A4 printer."
+        else:
+            self.print_state, self.print_message = "failed", outcome.message if outcome is not None else message
 
 
 def guide_sections(item: dict, lang: str) -> list[tuple[str, list[str]]]:

@@ -16,6 +16,7 @@ SERVICE_LABELS = {
     "guides": ("Service guides", "What to bring, where to go, how long it takes"),
     "progress": ("Application progress", "Check an application by number or ID card"),
     "apply": ("Apply online", "Submit an application here"),
+    "certificates": ("Certificates", "Print a social insurance, household or property certificate"),
     "hotline": ("12345 request", "Ask, ask for help, complain, suggest, report"),
     "booking": ("Appointments", "Book a time at a service window"),
     "rating": ("Rate our service", "Tell us how we did"),

@@ -48,7 +48,7 @@ NORMAL_PALETTE = Palette(
     background="#EEF2F7", surface="#FFFFFF", text="#1A1D21", muted="#48505A",
     bar="#1B4F9C", bar_text="#FFFFFF", accent="#1B4F9C", accent_text="#FFFFFF",
     warning="#FFF4D6", warning_text="#5C3B00",
-    tiles=("#1B4F9C", "#00695C", "#5E35B1", "#B23C17", "#2E7D32", "#AD1457", "#283593", "#5D4037"),
+    tiles=("#1B4F9C", "#00695C", "#5E35B1", "#B23C17", "#2E7D32", "#AD1457", "#283593", "#5D4037", "#006064"),
     tile_text="#FFFFFF",
 )
 
@@ -56,7 +56,7 @@ ELDERLY_PALETTE = Palette(
     background="#FFFFFF", surface="#FFFFFF", text="#000000", muted="#26292E",
     bar="#0B3778", bar_text="#FFFFFF", accent="#0B3778", accent_text="#FFFFFF",
     warning="#FFF0B3", warning_text="#3D2700",
-    tiles=("#0B3778", "#004D40", "#4527A0", "#8F2A0C", "#1B5E20", "#880E4F", "#1A237E", "#3E2723"),
+    tiles=("#0B3778", "#004D40", "#4527A0", "#8F2A0C", "#1B5E20", "#880E4F", "#1A237E", "#3E2723", "#004347"),
     tile_text="#FFFFFF",
 )
 

@@ -30,6 +30,12 @@ def python_message_ids() -> set[str]:
         ids.add(_literal(KIOSK / "applications.py", name))
     for name in ("OFFLINE", "NO_PICTURE", "DARK", "NO_PAGE", "CAPTURE_FAILED"):
         ids.add(_literal(SCREENS / "camera_view.py", name))
+    for title, hint in _literal(SCREENS / "certificates.py", "KINDS").values():
+        ids |= {title, hint}
+    for name in ("CARD_NEEDED", "NO_RECORD", "HALL_DOWN", "RATE_LIMITED", "NOT_ISSUED", "PRINTING"):
+        ids.add(_literal(SCREENS / "certificates.py", name))
+    ids |= set(_literal(KIOSK / "a4print.py", "FAULT_MESSAGES").values())  # why the A4 printer did not
+    ids |= {_literal(KIOSK / "a4print.py", "NO_PRINTER"), _literal(KIOSK / "certificates.py", "NOT_OUT")}
     ids |= set(_literal(SCREENS / "supplement.py", "WHY").values())
     for name in ("NOT_APPLICANT", "NOT_WAITING", "EVERY_MATERIAL", "NOT_SAVED", "CHECKING", "SENT", "QUEUED",
                  "ASKS", "CLERK_NOTE", "SUPPLIED", "SEND_BUTTON"):

@@ -20,7 +20,7 @@ from sqlalchemy import case, func, select
 from hall.db import Database, Terminal
 from hall.fleet.models import Snapshot
 
-KNOWN_KINDS = {"idcard", "card", "printer", "scanner", "camera"}
+KNOWN_KINDS = {"idcard", "card", "printer", "scanner", "camera", "a4"}
 STATES = ("green", "yellow", "red", "offline")
 HEALTHS = ("ok", "warning", "error", "offline", "absent")
 

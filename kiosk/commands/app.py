@@ -30,7 +30,7 @@ def demo_settings(size: str | None):
     every device sim:, the embedded hall, the window size asked for."""
     def adjust(settings: config.Settings) -> config.Settings:
         sim = dataclasses.replace(settings.devices, idcard="sim:", card="sim:", printer="sim:", scanner="sim:",
-                                  camera="sim:")
+                                  camera="sim:", a4="sim:")
         ui = settings.ui if not size else dataclasses.replace(settings.ui, window_size=size)
         return settings.replace(devices=sim, ui=ui, hall=dataclasses.replace(settings.hall, url="embedded"))
     return adjust

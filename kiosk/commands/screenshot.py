@@ -66,6 +66,10 @@ TARGETS = {
     "rating-pick": ("home", "rating:pick"),
     "rating-prove": ("home", "rating:prove"),
     "rating-done": ("home", "rating:done"),
+    "certificates": ("home", "certificates:"),
+    "certificates-preview": ("home", "certificates:preview"),
+    "certificates-done": ("home", "certificates:done"),
+    "certificates-fault": ("home", "certificates:fault"),
 }
 READY_TIMEOUT_S = 20
 SETTLE_FRAMES = 3  # frames after the first, so textures have landed
@@ -93,8 +97,9 @@ def run(args: argparse.Namespace) -> int:
     settings = config.load(args.config)
     ui = dataclasses.replace(settings.ui, window_size=args.size, elderly_default=args.elderly,
                              language=args.lang or settings.ui.language)
+    # a picture of a screen needs no emulators
     no_devices = dataclasses.replace(settings.devices, idcard="none:", card="none:", printer="none:",
-                                     scanner="none:", camera="none:")  # a picture of a screen needs no emulators
+                                     scanner="none:", camera="none:", a4="none:")
     settings = settings.replace(ui=ui, devices=no_devices)
     start, action = TARGETS[args.screen]
     result: dict = {}

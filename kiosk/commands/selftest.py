@@ -1,6 +1,7 @@
 """`kiosk selftest`: every configured device and the hall link, one line per check.
 
-Devices: each one's health check; the printer prints its test receipt; an ID
+Devices: each one's health check; the printer prints its test receipt and the A4
+printer its test page (through CUPS, ok once the job completed); an ID
 reader or card reader on a `sim:` URL reads the emulator's demo card through the
 real driver, and a `sim:` camera captures the emulator's page (a real reader or
 camera gets the health check only: nobody is there to present a card or a page).
@@ -20,11 +21,12 @@ OK, WARNING, FAIL = "ok", "warning", "FAIL"
 READ_TIMEOUT = 5.0     # seconds the demo card read may take
 PRINT_TIMEOUT = 20.0   # the test receipt, with its QR code, on a slow serial printer
 CAPTURE_TIMEOUT = 15.0  # opening the camera, a frame, the page processing
+A4_PRINT_TIMEOUT = 150.0  # the A4 test page: a cold laser printer takes a while (the driver's limit is 120 s)
 
 
 @dataclass
 class Check:
-    subject: str   # idcard, card, printer, scanner, camera or hall
+    subject: str   # idcard, card, printer, scanner, camera, a4 or hall
     what: str      # health, read, print, capture, signed request
     result: str    # ok, warning or FAIL
     reason: str
@@ -75,7 +77,7 @@ def device_checks(hub, settings, timeout: float) -> list[Check]:
         if result == FAIL:
             continue  # the device is not usable: a print or read would only repeat why
         extra = EXTRA_CHECKS.get(kind)
-        if extra is not None and (kind == "printer" or url.startswith("sim:")):
+        if extra is not None and (kind in ("printer", "a4") or url.startswith("sim:")):
             checks.append(extra(hub, settings))
     return checks
 
@@ -91,6 +93,24 @@ def _printer(hub, settings) -> Check:
     if status.health is Health.OK:
         return Check("printer", "print", OK, "test receipt printed")
     return Check("printer", "print", WARNING, f"test receipt printed; {status.reason}")
+
+
+def _a4(hub, settings) -> Check:
+    """A test page through the A4 printer's queue: ok only once CUPS says the job completed."""
+    from hardware.model import DeviceError
+    from kiosk.documents.testpage import self_test_page_pdf
+    from kiosk.errors import FontError
+    from kiosk.fonts import find_cjk_font
+    try:
+        fonts = find_cjk_font(settings.ui.font)
+    except FontError as e:
+        return Check("a4", "print", FAIL, str(e))
+    pdf = self_test_page_pdf(settings.terminal.name, fonts.regular, fonts.bold)
+    try:
+        job = hub.call("a4", lambda p: p.print_pdf(pdf, "A4 test page"), A4_PRINT_TIMEOUT)
+    except DeviceError as e:
+        return Check("a4", "print", FAIL, str(e))
+    return Check("a4", "print", OK, f"test page printed (CUPS job {job} completed)")
 
 
 def _idcard(hub, settings) -> Check:
@@ -151,7 +171,7 @@ def _camera(hub, settings) -> Check:
     return Check("camera", "capture", OK, summary)
 
 
-EXTRA_CHECKS = {"printer": _printer, "idcard": _idcard, "card": _card, "camera": _camera}
+EXTRA_CHECKS = {"printer": _printer, "idcard": _idcard, "card": _card, "camera": _camera, "a4": _a4}
 
 
 # the hall ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import socket
 import pytest
 from testing.processes import run_kiosk
 
-SIM = '[devices]\nidcard = "sim:"\ncard = "sim:"\nprinter = "sim:"\nscanner = "sim:"\ncamera = "sim:"\n'
+SIM = '[devices]\nidcard = "sim:"\ncard = "sim:"\nprinter = "sim:"\nscanner = "sim:"\ncamera = "sim:"\na4 = "sim:"\n'
 
 
 def closed_port() -> int:
@@ -33,11 +33,12 @@ def test_devices_json_all_sim_is_ok(pcscd_running, write_config):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["ok"] is True
-    assert sorted(data["devices"]) == ["camera", "card", "idcard", "printer", "scanner"]
+    assert sorted(data["devices"]) == ["a4", "camera", "card", "idcard", "printer", "scanner"]
     for kind, d in data["devices"].items():
         assert d["health"] == "ok", (kind, d)
         assert d["url"] == "sim:" and isinstance(d["counters"], dict)
     assert data["devices"]["printer"]["paper"] == "ok"
+    assert data["devices"]["a4"]["reason"] == "ready"  # a real CUPS queue (a private cupsd)
 
 
 def test_devices_paper_out_printer_fails(paper_out_printer, write_config):
@@ -52,7 +53,7 @@ def test_devices_paper_out_printer_fails(paper_out_printer, write_config):
     text = run_kiosk("--config", path, "devices")
     assert text.returncode == 1
     lines = {line.split()[0]: line for line in text.stdout.splitlines()}
-    assert set(lines) == {"idcard", "card", "printer", "scanner", "camera"}
+    assert set(lines) == {"idcard", "card", "printer", "scanner", "camera", "a4"}
     assert "out of paper" in lines["printer"] and "paper: empty" in lines["printer"]
     assert lines["idcard"].split()[1] == "absent" and "not configured" in lines["idcard"]
     assert lines["scanner"].split()[1] == "ok"
@@ -101,8 +102,10 @@ def test_selftest_sim_devices_read_print_and_mask(pcscd_running, write_config, s
     lines = proc.stdout.splitlines()
     for subject, what in [("idcard", "health"), ("idcard", "read"), ("card", "health"), ("card", "read"),
                           ("printer", "health"), ("printer", "print"), ("scanner", "health"),
-                          ("camera", "health"), ("camera", "capture")]:
+                          ("camera", "health"), ("camera", "capture"), ("a4", "health"), ("a4", "print")]:
         assert any(line.split()[:3] == ["ok", subject, what + ":"] for line in lines), (subject, what, lines)
+    a4 = next(line for line in lines if line.split()[1:3] == ["a4", "print:"])
+    assert "completed" in a4  # the test page went through the sim: printer's CUPS queue
     read = next(line for line in lines if line.split()[1:3] == ["idcard", "read:"])
     assert "ID number 4301**********5518" in read  # the first demo card, masked 4 + 4
     hall = next(line for line in lines if line.split()[1] == "hall")

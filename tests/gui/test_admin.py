@@ -302,3 +302,20 @@ def test_admin_mode_times_out_to_attract_and_a_touch_extends_it(ui, adm):
     assert not adm.signed_in
     assert audit(ui)[-1]["action"] == "logout" and audit(ui)[-1]["reason"] == "timeout"
     assert not any(s.name.startswith("admin") for s in ui.app.manager.screens)
+
+
+def test_print_an_a4_test_page_through_cups_from_the_devices_screen(ui, adm):
+    ui.app.apply_settings(GUI_SETTINGS.replace(devices=dataclasses.replace(GUI_SETTINGS.devices, a4="sim:")))
+    a4 = device(ui, "a4", timeout=40)
+    sign_in(ui, adm)
+    ui.app.lang = "en"
+    ui.tap(ui.screen.ids.devices)
+    ui.wait(lambda: ui.screen.name == "admin.devices", what="the devices screen")
+    ui.wait(lambda: any(t.startswith("a4  [OK]") for t in ui.texts()), timeout=10, what="a4 ok")
+    ui.tap(ui.screen.ids.print_a4)
+    ui.wait(lambda: ui.screen.ids.result.text.startswith("Print an A4 test page: ok"), timeout=60,
+            what="the A4 test page")
+    assert "completed" in ui.screen.ids.result.text
+    assert len(a4.spooler.printed()) == 1
+    assert [e["test"] for e in audit(ui) if e["action"] == "self-test"] == ["print a4"]
+    assert_readable(ui)

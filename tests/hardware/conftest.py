@@ -204,3 +204,24 @@ def camera(camera_emulator):
     device.enable()
     yield device
     device.close()
+
+
+# --- A4 printer (CUPS) ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def a4_cups():
+    """A private cupsd (own config, spool and port; stopped by PID after) with the simulated queue."""
+    from hardware.a4.spooler import PrivateCups
+    with PrivateCups() as server:
+        yield server
+
+
+@pytest.fixture
+def a4_printer(a4_cups):
+    """The real driver on `a4_cups`' queue by its ipp:// URL, the queue ready and printing."""
+    from hardware import open_device
+    a4_cups.repair()
+    printer = open_device("a4", f"{a4_cups.url}?timeout=30")
+    printer.open()
+    yield printer
+    printer.close()

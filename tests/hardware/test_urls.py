@@ -15,9 +15,10 @@ FORMS = {
                "file:///dev/usb/lp0 or sim:",
     "scanner": "serial:///dev/ttyACM0, socket://HOST:PORT, hid: or sim:",
     "camera": "v4l2:///dev/video0, http://HOST:PORT/PATH, https://HOST:PORT/PATH or sim:",
+    "a4": "cups:QUEUE, ipp://HOST/printers/NAME, ipps://HOST/printers/NAME or sim:",
 }
 NOUNS = {"idcard": "ID card reader", "card": "card reader", "printer": "printer", "scanner": "scanner",
-         "camera": "document camera"}
+         "camera": "document camera", "a4": "A4 printer"}
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -152,3 +152,25 @@ def test_telemetry_does_not_import_kivy():
     code = "import sys, kiosk.telemetry, kiosk.logs; print(sorted(m for m in sys.modules if m.startswith('kivy')))"
     done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
+
+
+def test_an_a4_printer_fault_reaches_the_console(hall, make_telemetry, operator):
+    """Out of paper on the A4 printer (a real CUPS queue, the sim: printer's private cupsd): the
+    job fails, the hub's health says why, the heartbeat carries it and the console shows it."""
+    from hardware.a4 import A4PaperOut
+    from kiosk.documents.testpage import self_test_page_pdf
+    from kiosk.fonts import find_cjk_font
+    fonts = find_cjk_font()
+    pdf = self_test_page_pdf("test", fonts.regular, fonts.bold)
+    with DeviceHub({"a4": "sim:?timeout=20", "printer": "none:"}) as hub:
+        assert hub.wait_open(30)
+        hub.device("a4").spooler.set_fault("media-empty")
+        with pytest.raises(A4PaperOut):
+            hub.call("a4", lambda a4: a4.print_pdf(pdf, "test"), timeout=40)
+        telemetry = make_telemetry(hall.url, devices=configured_statuses(hub))
+        assert telemetry.beat() is True
+    data, state, reason = hall.snapshot()
+    assert data["devices"] == {"a4": {"health": "error", "reason": "out of paper", "paper": "empty"}}
+    assert state == "red" and "a4 error: out of paper" in reason
+    page = operator.http.get(f"{hall.url}/console/terminals/{TERMINAL[0]}", timeout=30).text
+    assert "<td>a4</td>" in page and "out of paper" in page
