@@ -7,28 +7,10 @@ import uuid
 
 import pytest
 
-from testing.hall import Client, Hall, person
-from testing.materials import page_jpeg, tagged
+from testing.hall import person
+from testing.materials import tagged
 from testing.supplementing import accept, ask_for_supplement, send_supplement, supplement_body, upload
-from testing.workbench import StaffUser, staff_args, submit
-
-
-@pytest.fixture(scope="module")
-def hall(tmp_path_factory):
-    args, passwords = staff_args()
-    server = Hall(tmp_path_factory.mktemp("supplements"), *args, stdin=passwords)
-    yield server
-    assert server.stop() == 0
-
-
-@pytest.fixture(scope="module")
-def terminal(hall):
-    return Client(hall.base)
-
-
-@pytest.fixture(scope="module")
-def page():
-    return page_jpeg(7)
+from testing.workbench import StaffUser, submit
 
 
 @pytest.fixture
