@@ -62,6 +62,7 @@ class KioskButton(ButtonBehavior, Label):
 
     role = StringProperty("accent")  # accent | plain | bar
     msgid = StringProperty("")  # for buttons whose label is a translated message id
+    wrap = BooleanProperty(True)  # False: one line, the button sized to its text
 
 
 class KioskInput(TextInput):
