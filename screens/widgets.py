@@ -14,6 +14,8 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 from kivy.uix.textinput import TextInput
 
+from screens.linebreak import KinsokuLabel  # noqa: F401 (registered for the kv rules: long Chinese text)
+
 Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
 
 
