@@ -126,6 +126,7 @@ def every_text(ui) -> str:
         for w in root.walk(restrict=True):
             if isinstance(w, (Label, TextInput)):
                 found.append(w.text)
+                found.append(getattr(w, "raw", "") or "")  # a KinsokuLabel's unbroken text
             found.append(getattr(w, "hint_text", "") or "")
     return "\n".join(t for t in found if isinstance(t, str))
 
