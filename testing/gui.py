@@ -176,6 +176,8 @@ def _in_view(widget, image) -> bool:
         return False
     parent = widget.parent
     while parent is not None and parent is not parent.parent:
+        if parent.opacity == 0:  # kept for its room, not shown (the keyboard's bar outside pinyin)
+            return False
         if isinstance(parent, ScrollView):
             vx0, vy0, vx1, vy1 = _window_rect(parent)
             if x0 < vx0 or y0 < vy0 or x1 > vx1 or y1 > vy1:
