@@ -35,7 +35,7 @@ from pathlib import Path
 from hardware.model import die_with_parent
 from kiosk.errors import KioskError
 
-FORMAT = 1
+FORMAT = 2  # 2: characters ranked by their use inside words too
 MAX_SYLLABLES = 8  # longer words (a few hundred set phrases) are left out
 MAX_LETTERS = 48
 MATCHES_PER_GROUP = 64  # groups are frequency-sorted: the first matches are the best
@@ -342,6 +342,8 @@ def build(source: Path | None = None) -> PinyinDictionary:
     # A character's frequency is shared among its readings in proportion to how often
     # words use each reading (长: zhang in 校长, chang in 长期), so 张 is not buried under
     # 长 for "zhang"; pypinyin's heteronym order alone would give every reading the same.
+    # A character is ranked by how often it is written, on its own and inside words: jieba
+    # counts 晓 alone rarely (it lives in 知晓, 晓得), which would put it behind 枭 for "xiao".
     for char, freq in chars.items():
         readings = [r for r in dict.fromkeys(pinyin(char, style=Style.NORMAL, heteronym=True)[0])
                     if _SYLLABLE.fullmatch(r)]
@@ -351,7 +353,7 @@ def build(source: Path | None = None) -> PinyinDictionary:
         total = sum(used.get(r, 0) for r in readings)
         for i, reading in enumerate(readings):
             share = used.get(reading, 0) / total if total else (1.0 if i == 0 else 0.1)
-            entries[(char, (reading,))] = max(1, round(freq * max(share, 0.02)))
+            entries[(char, (reading,))] = max(1, round(freq * max(share, 0.02)) + used.get(reading, 0))
 
     grouped: dict[str, list] = defaultdict(list)
     for (word, syllables), freq in entries.items():

@@ -127,7 +127,8 @@ class ApplyItemScreen(FlowScreen):
     def on_kv_post(self, _base):
         self.search = LiveSearch(online_items, self._found, lambda _error: self._found(None))
         self.ids.dock.watch(self.ids.search, "pinyin", ["pinyin", "letters", "digits"])
-        self.ids.search.bind(text=lambda _field, text: self.search.ask(app().services.catalog, text))
+        # pinyin letters still being typed are searched as initials ("sfz")
+        self.ids.dock.on_typing(self.ids.search, lambda query: self.search.ask(app().services.catalog, query))
 
     def on_pre_enter(self, *_):
         if not self.items:

@@ -64,8 +64,9 @@ class BookingItemScreen(FlowScreen):
     def on_kv_post(self, _base):
         self._all: list[dict] = []
         self.search = LiveSearch(matching, self._show_items, self._search_failed)
-        self.ids.query.ids.input.bind(text=lambda *_: self.search.ask(*self._question()))
         self.ids.dock.watch_fields(self.ids.query)
+        # pinyin letters still being typed are searched as initials ("sfz")
+        self.ids.dock.on_typing(self.ids.query.ids.input, lambda _query: self.search.ask(*self._question()))
 
     def on_pre_enter(self, *_):
         self.ids.problem.text = app().t("Loading...")
@@ -89,7 +90,7 @@ class BookingItemScreen(FlowScreen):
         self.ids.problem.text = app().t("The list of services is not available on this terminal yet.")
 
     def _question(self) -> tuple:
-        return app().services.catalog, self.ids.query.value, self._all
+        return app().services.catalog, self.ids.dock.typed(self.ids.query.ids.input).strip(), self._all
 
     def _show_items(self, items: list[dict]) -> None:
         self.ids.item_list.data = [{"label": i["name"], "value": i["code"],

@@ -119,16 +119,9 @@ class GuidesScreen(KioskScreen):
                                  self._show, self._failed)
         self.bind(audience=self._refilter, department=self._refilter, theme=self._refilter)
         self._build_audience_chips()
-        self.ids.search.bind(text=self._typed)
         self.ids.dock.watch(self.ids.search, "pinyin", ["pinyin", "letters", "digits"])
-        self.ids.dock.bind(keyboard=lambda _dock, keyboard: keyboard.bind(preedit=self._typed))
+        self.ids.dock.on_typing(self.ids.search, lambda query: setattr(self, "query", query))
         app().bind(on_catalog=self._catalog_landed)
-
-    # typing: hardware keys go straight into the field; the on-screen keyboard's pinyin
-    # letters (not yet turned into Chinese) are searched as initials while they are typed
-    def _typed(self, *_):
-        keyboard = self.ids.dock.keyboard
-        self.query = self.ids.search.text + (keyboard.preedit if keyboard else "")
 
     # lifecycle -------------------------------------------------------------------
     def on_pre_enter(self, *_):

@@ -23,7 +23,9 @@ from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, OptionProperty, StringProperty
 from kivy.uix.behaviors import FocusBehavior
+from kivy.core.text import Label as CoreLabel
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
 
 from kiosk import ime
 from screens.widgets import KioskButton
@@ -31,21 +33,25 @@ from screens.widgets import KioskButton
 log = logging.getLogger("kiosk.keyboard")
 
 LETTER_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
-# A row is a list of keys: a character, or (action, relative width).
+# A row is a list of keys: a character, or (action, relative width); ("gap", w) is an empty
+# space. Every letter key is one tenth of the row, the rows offset as on a real keyboard.
 LAYOUTS = {
-    "digits": [list("123"), list("456"), list("789"), [("to:letters", 1), "0", ("delete", 1)],
+    "digits": [list("123"), list("456"), list("789"), [("to:back", 1), "0", ("delete", 1)],
                [("clear", 1), ("done", 2)]],
     "idnumber": [list("123"), list("456"), list("789"), ["X", "0", ("delete", 1)],
                  [("clear", 1), ("done", 2)]],
-    "letters": [list(LETTER_ROWS[0]), list(LETTER_ROWS[1]),
+    "letters": [list(LETTER_ROWS[0]), [("gap", 0.5), *LETTER_ROWS[1], ("gap", 0.5)],
                 [("shift", 1.5), *LETTER_ROWS[2], ("delete", 1.5)],
                 [("to:digits", 1.5), ("to:pinyin", 1.5), ("space", 3), ("clear", 1.5), ("done", 2)]],
-    "pinyin": [list(LETTER_ROWS[0]), list(LETTER_ROWS[1]), [*LETTER_ROWS[2], ("delete", 1.5)],
+    "pinyin": [list(LETTER_ROWS[0]), [("gap", 0.5), *LETTER_ROWS[1], ("gap", 0.5)],
+               [("gap", 1.5), *LETTER_ROWS[2], ("delete", 1.5)],
                [("to:digits", 1.5), ("to:letters", 1.5), ("space", 3), ("clear", 1.5), ("done", 2)]],
 }
 ACTION_LABELS = {"delete": "Delete", "space": "Space", "clear": "Clear", "done": "Done",
                  "shift": "Caps", "to:pinyin": "Pinyin"}
 PLAIN_LABELS = {"to:letters": "ABC", "to:digits": "123"}  # the same in every language
+TEXT_LAYOUTS = ("pinyin", "letters")  # where 123's way back leads
+CANDIDATES_PER_PAGE = 10
 
 
 class DictionaryLoader(EventDispatcher):
@@ -96,6 +102,10 @@ class OnScreenKeyboard(BoxLayout):
     target = ObjectProperty(None, allownone=True)
     layout = OptionProperty("pinyin", options=list(LAYOUTS))
     layouts = ListProperty(["pinyin", "letters", "digits"])  # what the switch keys may reach
+    # layouts whose size the keyboard keeps (a dock's other fields): the form above, and its
+    # main button, stay put when the layout changes
+    reserve = ListProperty([])
+    back = StringProperty("")  # the text layout the digits' way-back key returns to
     shift = BooleanProperty(False)
     preedit = StringProperty("")  # the pinyin letters being typed
     status = StringProperty("")  # message id shown in the candidate bar instead of the letters
@@ -105,7 +115,7 @@ class OnScreenKeyboard(BoxLayout):
     __events__ = ("on_done",)
 
     def __init__(self, **kwargs) -> None:
-        self.input = ime.PinyinInput(page_size=8)
+        self.input = ime.PinyinInput(page_size=CANDIDATES_PER_PAGE)
         super().__init__(**kwargs)
         # ids are weak references and the candidate bar leaves the tree outside pinyin
         self._bar = self.ids.bar.__self__
@@ -115,6 +125,8 @@ class OnScreenKeyboard(BoxLayout):
 
     # building ---------------------------------------------------------------
     def on_layout(self, *_):
+        if self.layout in TEXT_LAYOUTS:
+            self.back = self.layout
         self._commit_letters()
         self.shift = False
         self._build_keys()
@@ -127,17 +139,26 @@ class OnScreenKeyboard(BoxLayout):
             return
         if self.layout == "pinyin" and DICTIONARY.state == "idle":
             preload()
+        sized = {self.layout, *self.layouts, *self.reserve}
         bar = self._bar
-        if self.layout == "pinyin" and bar.parent is None:
+        if "pinyin" in sized and bar.parent is None:
             self.add_widget(bar, index=len(self.children))
-        elif self.layout != "pinyin" and bar.parent is not None:
+        elif "pinyin" not in sized and bar.parent is not None:
             self.remove_widget(bar)
+        # outside pinyin the bar keeps its room, empty and untouchable
+        bar.opacity, bar.disabled = (1, False) if self.layout == "pinyin" else (0, True)
         self.ids.keypad.clear_widgets()
-        for row in LAYOUTS[self.layout]:
+        rows = LAYOUTS[self.layout]
+        for _ in range(max(len(LAYOUTS[name]) for name in sized) - len(rows)):
+            self.ids.keypad.add_widget(Factory.KeyRow())
+        for row in rows:
             line = Factory.KeyRow()
             for spec in row:
                 key, weight = (spec, 1) if isinstance(spec, str) else spec
-                if key.startswith("to:") and key[3:] not in self.layouts:
+                if key == "gap":
+                    line.add_widget(Widget(size_hint_x=weight))
+                    continue
+                if key.startswith("to:") and self._destination(key) not in self.layouts:
                     continue
                 button = KeyButton(key=key, size_hint_x=weight,
                                    role="plain" if len(key) == 1 else "accent")
@@ -146,6 +167,17 @@ class OnScreenKeyboard(BoxLayout):
             self.ids.keypad.add_widget(line)
         self._relabel()
         self._dictionary_state()
+
+    def on_reserve(self, *_):
+        self._build_keys()
+
+    def _destination(self, key: str) -> str:
+        """The layout a switch key leads to: 123's way back is the text layout it came from."""
+        if key != "to:back":
+            return key[3:]
+        if self.back in self.layouts:
+            return self.back
+        return next((name for name in TEXT_LAYOUTS if name in self.layouts), "")
 
     def key_buttons(self) -> list[KeyButton]:
         return [b for row in self.ids.keypad.children for b in row.children if isinstance(b, KeyButton)]
@@ -162,6 +194,9 @@ class OnScreenKeyboard(BoxLayout):
                 button.text = app.t(ACTION_LABELS[key])
             elif key in PLAIN_LABELS:
                 button.text = PLAIN_LABELS[key]
+            elif key == "to:back":
+                back = self._destination(key)
+                button.text = app.t(ACTION_LABELS["to:pinyin"]) if back == "pinyin" else PLAIN_LABELS["to:letters"]
             else:
                 button.text = key.upper() if self.shift and self.layout == "letters" else key
             if key == "shift":
@@ -176,14 +211,18 @@ class OnScreenKeyboard(BoxLayout):
         self._refresh()
 
     def _fit_candidates(self, *_):
-        """Page the candidates by what fits on the bar at the current size and theme."""
+        """Page the candidates by what fits between ◀ and ▶ at the current size and theme."""
         app = App.get_running_app()
         theme = app.theme
         arrows = 2 * (theme.target + theme.pad / 2)
         self.input.page_width = max(theme.target, self.width - 2 * theme.pad / 2 - arrows)
-        # a candidate button is as wide as its text (CJK glyphs are one em) plus padding
-        self.input.measure = lambda text: (max(theme.target, len(text) * theme.heading + theme.pad)
-                                           + theme.pad / 2)
+        measure = CoreLabel(font_name="KioskFont", font_size=theme.heading)
+
+        def width(text: str) -> float:
+            # a CandidateButton: its text, padding on both sides and its texture's margin
+            # (see keyboard.kv), never less than a target; then the bar's spacing
+            return max(theme.target, measure.get_extents(text)[0] + 2 * theme.pad) + theme.pad / 2
+        self.input.measure = width
         self._refresh()
 
     def on_width(self, *_):
@@ -208,7 +247,7 @@ class OnScreenKeyboard(BoxLayout):
     def _key_pressed(self, button: KeyButton) -> None:
         key = button.key
         if key.startswith("to:"):
-            self.layout = key[3:]
+            self.layout = self._destination(key)
         elif key == "shift":
             self.shift = not self.shift
         elif key == "delete":

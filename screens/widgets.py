@@ -14,6 +14,8 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 from kivy.uix.textinput import TextInput
 
+from screens.linebreak import KinsokuLabel  # noqa: F401 (registered for the kv rules: long Chinese text)
+
 Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
 
 
@@ -62,6 +64,7 @@ class KioskButton(ButtonBehavior, Label):
 
     role = StringProperty("accent")  # accent | plain | bar
     msgid = StringProperty("")  # for buttons whose label is a translated message id
+    wrap = BooleanProperty(True)  # False: one line, the button sized to its text
 
 
 class KioskInput(TextInput):
@@ -78,8 +81,34 @@ class KeyboardDock(BoxLayout):
 
     keyboard = ObjectProperty(None, allownone=True)
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._layouts: list[str] = []  # every watched field's: the keyboard keeps the largest size
+        self._typing: list = []  # (field, callback) of on_typing
+
     def watch(self, text_input, layout: str, layouts=None) -> None:
+        for name in [layout, *(layouts or [])]:
+            if name not in self._layouts:
+                self._layouts.append(name)
         text_input.bind(focus=lambda field, on: on and self.show_for(field, layout, layouts or [layout]))
+
+    def on_typing(self, text_input, callback) -> None:
+        """callback(query) when the field's text or the pinyin letters being typed into it
+        change: a search field searches initials ("sfz") while they are typed in pinyin."""
+        text_input = getattr(text_input, "__self__", text_input)  # ids are weak proxies
+        self._typing.append((text_input, callback))
+        text_input.bind(text=lambda *_: callback(self.typed(text_input)))
+
+    def typed(self, text_input) -> str:
+        keyboard = self.keyboard
+        text_input = getattr(text_input, "__self__", text_input)
+        pending = keyboard is not None and keyboard.target is text_input and keyboard.parent is not None
+        return text_input.text + (keyboard.preedit if pending else "")
+
+    def _preedit(self, keyboard, _letters) -> None:
+        for field, callback in self._typing:
+            if keyboard.target is field:
+                callback(self.typed(field))
 
     def watch_fields(self, *fields) -> None:
         """FlowFields, each with the keyboard it declares (`keyboard`, `keyboards`)."""
@@ -89,11 +118,14 @@ class KeyboardDock(BoxLayout):
     def show_for(self, field, layout: str, layouts: list[str]) -> None:
         from screens.keyboard import OnScreenKeyboard
         if self.keyboard is None:
-            self.keyboard = OnScreenKeyboard(target=field, layout=layout, layouts=layouts)
-            self.keyboard.bind(on_done=lambda *_: self.hide())
+            self.keyboard = OnScreenKeyboard(target=field, layout=layout, layouts=layouts,
+                                             reserve=self._layouts)
+            self.keyboard.bind(on_done=lambda *_: self.hide(), preedit=self._preedit)
             screen = self._screen()
             if screen is not None:
                 screen.bind(on_leave=lambda *_: self.hide())
+        if self.keyboard.reserve != self._layouts:
+            self.keyboard.reserve = list(self._layouts)
         if self.keyboard.target is not field or self.keyboard.parent is None:
             self.keyboard.target = field
             self.keyboard.layouts = layouts

@@ -79,10 +79,11 @@ class Ui:
         return [w for w in self.widgets(root) if isinstance(w, Label) and w.text and w.opacity > 0]
 
     def texts(self, root=None) -> list[str]:
-        return [w.text for w in self.labels(root)]
+        """The labels' texts as given (a KinsokuLabel's without the line breaks it put in)."""
+        return [getattr(w, "raw", "") or w.text for w in self.labels(root)]
 
     def find_text(self, text: str):
-        matches = [w for w in self.labels() if w.text == text]
+        matches = [w for w in self.labels() if (getattr(w, "raw", "") or w.text) == text]
         assert matches, f"no label {text!r} on {self.screen.name}: {self.texts()}"
         return matches[0]
 

@@ -126,5 +126,125 @@ def every_text(ui) -> str:
         for w in root.walk(restrict=True):
             if isinstance(w, (Label, TextInput)):
                 found.append(w.text)
+                found.append(getattr(w, "raw", "") or "")  # a KinsokuLabel's unbroken text
             found.append(getattr(w, "hint_text", "") or "")
     return "\n".join(t for t in found if isinstance(t, str))
+
+
+# -- accessibility measured on a real frame (长辈版: PRODUCT.md's 适老化 rules) -------------------
+@dataclasses.dataclass
+class Measured:
+    """The worst figures of one screen, each with what it was measured on."""
+    text_dp: tuple[float, str] = (float("inf"), "")
+    target_dp: tuple[float, str] = (float("inf"), "")
+    text_contrast: tuple[float, str] = (float("inf"), "")
+    edge_contrast: tuple[float, str] = (float("inf"), "")
+
+    def keep(self, name: str, value: float, what: str) -> None:
+        if value < getattr(self, name)[0]:
+            setattr(self, name, (value, what))
+
+    def line(self, screen: str) -> str:
+        return (f"{screen}: text {self.text_dp[0]:.0f} dp ({self.text_dp[1]!r}), "
+                f"targets {self.target_dp[0]:.0f} dp ({self.target_dp[1]!r}), "
+                f"text contrast {self.text_contrast[0]:.1f}:1 ({self.text_contrast[1]!r}), "
+                f"edges {self.edge_contrast[0]:.1f}:1 ({self.edge_contrast[1]!r})")
+
+
+def _luminance(rgb) -> float:
+    channels = [c / 255 for c in rgb[:3]]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def pixel_contrast(a, b) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _window_rect(widget):
+    x0, y0 = widget.to_window(widget.x, widget.y)
+    x1, y1 = widget.to_window(widget.right, widget.top)
+    return x0, y0, x1, y1
+
+
+def _in_view(widget, image) -> bool:
+    """Wholly on the frame and not scrolled out of (or under the edge of) its ScrollView."""
+    from kivy.uix.scrollview import ScrollView
+    x0, y0, x1, y1 = _window_rect(widget)
+    if x0 < 0 or y0 < 0 or x1 > image.width or y1 > image.height or x1 - x0 < 4 or y1 - y0 < 4:
+        return False
+    parent = widget.parent
+    while parent is not None and parent is not parent.parent:
+        if parent.opacity == 0:  # kept for its room, not shown (the keyboard's bar outside pinyin)
+            return False
+        if isinstance(parent, ScrollView):
+            vx0, vy0, vx1, vy1 = _window_rect(parent)
+            if x0 < vx0 or y0 < vy0 or x1 > vx1 or y1 > vy1:
+                return False
+        parent = parent.parent
+    return True
+
+
+def _ink_contrast(image, widget) -> float:
+    """The label's text against its background, from the frame's pixels: the background is the
+    commonest colour of its box, the text the colour (of a few pixels at least, not one
+    anti-aliased edge) that differs from it most."""
+    colours = widget_image(image, widget).convert("RGB").getcolors(1 << 20) or []
+    if len(colours) < 2:
+        return 1.0
+    colours.sort(reverse=True)
+    background = colours[0][1]
+    solid = [rgb for count, rgb in colours[1:] if count >= 4] or [colours[1][1]]
+    return max(pixel_contrast(rgb, background) for rgb in solid)
+
+
+def _edge_contrast(image, widget) -> float:
+    """A touch target's edge (its border or its fill) against what is just outside it, on the
+    frame: the strongest difference across its left edge at mid-height."""
+    x0, y0, x1, y1 = _window_rect(widget)
+    y = int(image.height - 1 - (y0 + y1) / 2)
+    outside = image.getpixel((max(0, int(x0) - 3), y))
+    across = [image.getpixel((int(x0) + dx, y)) for dx in range(0, 6)]
+    return max(pixel_contrast(rgb, outside) for rgb in across)
+
+
+def measure_accessibility(ui, image=None) -> Measured:
+    """What a resident gets on the current screen, from the widgets drawn on a real frame:
+    the smallest text (dp), the smallest touch target (dp, its shorter side), the lowest text
+    contrast and the lowest contrast of a target's edge against its surroundings."""
+    from kivy.core.window import Window
+    from kivy.uix.behaviors import ButtonBehavior
+    from kivy.uix.textinput import TextInput
+    image = (image or ui.screenshot()).convert("RGB")
+    dp = ui.app.theme.scale
+    found = Measured()
+    # a view over the screen (the idle warning) is what can be read and touched, not what it dims
+    over = [w for w in Window.children if w is not ui.app.root]
+    roots = over or [ui.screen]
+    labels = [label for root in roots for label in ui.labels(root)]
+    widgets = [w for root in roots for w in ui.widgets(root)]
+    for label in labels:
+        if not _in_view(label, image) or not label.text.strip():
+            continue
+        found.keep("text_dp", label.font_size / dp, label.text)
+        found.keep("text_contrast", _ink_contrast(image, label), label.text)
+    for widget in widgets:
+        if not isinstance(widget, (ButtonBehavior, TextInput)) or widget.opacity == 0 \
+                or widget.disabled or not _in_view(widget, image):
+            continue
+        name = getattr(widget, "text", "") or getattr(widget, "hint_text", "") or type(widget).__name__
+        found.keep("target_dp", min(widget.width, widget.height) / dp, name)
+        found.keep("edge_contrast", _edge_contrast(image, widget), name)
+    return found
+
+
+def assert_accessible(ui, screen: str, image=None) -> Measured:
+    """The 长辈版 rules on the current screen, measured (and printed for the issue note)."""
+    found = measure_accessibility(ui, image)
+    print(found.line(screen))
+    assert found.text_dp[0] >= 30, f"{screen}: text {found.text_dp}"
+    assert found.target_dp[0] >= 60, f"{screen}: target {found.target_dp}"
+    assert found.text_contrast[0] >= 4.5, f"{screen}: text contrast {found.text_contrast}"
+    assert found.edge_contrast[0] >= 3.0, f"{screen}: edge contrast {found.edge_contrast}"
+    return found

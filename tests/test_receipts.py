@@ -204,3 +204,24 @@ def test_application_receipt_lists_what_to_bring_to_the_window(printer, tmp_path
         "SB20261123654321", "居住证申领", "欧*远", "4301**********1236", offline=False, progress_url=None,
         lang="en"))
     assert "bring" not in nothing.text.lower()
+
+
+@pytest.mark.parametrize("width", [58, 80])
+def test_printed_lines_break_by_the_chinese_rules(width):
+    """Every seed guide's summary, as the printer emulator decodes it from the ESC/POS stream:
+    no printed line starts with ）。，、 and the like, none ends with （「《."""
+    from hardware.linebreak import NO_LINE_END, NO_LINE_START
+    printer = from_url(f"sim:?width={width}")
+    try:
+        items = json.loads((paths.SEED / "catalog.json").read_text("utf-8"))["items"]
+        checked = 0
+        for item in items:
+            job = printed(printer, receipts.guide_summary(item, "zh"))
+            lines = [line.strip() for line in job.text.split("\n")]
+            for before, after in zip(lines, lines[1:]):
+                assert after[:1] not in NO_LINE_START, (item["code"], before, after)
+                assert before[-1:] not in NO_LINE_END, (item["code"], before, after)
+            checked += len(lines)
+        assert checked > 20 * len(items)
+    finally:
+        printer.close()

@@ -22,6 +22,7 @@ import qrcode
 from escpos.capabilities import get_profile
 from escpos.printer import Dummy
 
+from hardware.linebreak import break_lines
 from hardware.printer.errors import ReceiptError
 
 ESC, GS, FS = b"\x1b", b"\x1d", b"\x1c"
@@ -34,8 +35,6 @@ SIZE_NORMAL, SIZE_DOUBLE = GS + b"!\x00", GS + b"!\x11"
 
 ENCODINGS = ("gb18030", "gbk", "utf-8")
 QR_MODES = ("native", "image")
-# Closing punctuation a line must not start with (Chinese line-breaking rule).
-NO_LINE_START = set("，。、；：？！）》」』”’,.;:?!)]}%")
 
 
 @dataclass(frozen=True)
@@ -81,44 +80,10 @@ def text_width(text: str) -> int:
     return sum(char_width(ch) for ch in text)
 
 
-def _tokens(text: str) -> list[str]:
-    """ASCII words stay whole; every other character is a token of its own."""
-    tokens: list[str] = []
-    for ch in text:
-        if tokens and ch < "\x80" and not ch.isspace() and tokens[-1][-1] < "\x80" \
-                and not tokens[-1][-1].isspace():
-            tokens[-1] += ch
-        else:
-            tokens.append(ch)
-    return tokens
-
-
 def wrap(text: str, columns: int) -> list[str]:
-    """Break text into lines of at most `columns` columns (CJK counts 2)."""
-    lines: list[list[str]] = [[]]
-    used = 0
-    for token in _tokens(text):
-        width = text_width(token)
-        if width > columns:  # a word longer than a line: split it by character
-            for ch in token:
-                if used + char_width(ch) > columns:
-                    lines.append([])
-                    used = 0
-                lines[-1].append(ch)
-                used += char_width(ch)
-            continue
-        if used + width > columns:
-            if token.isspace():
-                continue  # a space at a break point disappears
-            carry: list[str] = []
-            # keep closing punctuation off the line start by taking the token before it along
-            if token[0] in NO_LINE_START and len(lines[-1]) > 1:
-                carry = [lines[-1].pop()]
-            lines.append(carry)
-            used = text_width("".join(carry))
-        lines[-1].append(token)
-        used += width
-    return ["".join(line).rstrip() for line in lines]
+    """Break text into lines of at most `columns` columns (CJK counts 2), by the Chinese
+    line-breaking rules (hardware.linebreak)."""
+    return break_lines(text, lambda line: text_width(line) <= columns)
 
 
 def clean(text: str, where: str) -> str:

@@ -166,7 +166,8 @@ def test_digits_with_a_letters_toggle(ui, mount):
     assert m.field.text == "138"
     m.tap_keys(["delete"])
     assert m.field.text == "13"
-    m.tap_keys(["to:letters"])
+    assert m.keyboard.key("to:back").text == "ABC"
+    m.tap_keys(["to:back"])
     assert m.keyboard.layout == "letters"
     assert "拼音" not in ui.texts(m.view), "pinyin is not among this field's layouts"
     m.tap_keys(["shift"])
@@ -264,3 +265,132 @@ def test_gallery(ui, mount, tmp_path):
                 shot.save(out / f"keyboard-{layout}-{lang}-{'elderly' if elderly else 'normal'}.png")
                 m.close()
     assert len(list(out.glob("keyboard-*.png"))) == 16
+
+
+def letter_keys(keyboard):
+    return {b.key: b for b in keyboard.key_buttons() if len(b.key) == 1 and b.key.isalpha()}
+
+
+@pytest.mark.parametrize("layout,elderly", [("letters", False), ("letters", True), ("pinyin", True)])
+def test_letter_rows_line_up_and_a_tap_on_z_is_z(ui, mount, layout, elderly):
+    ui.app.elderly = elderly
+    ui.frames(3)
+    m = mount(layout=layout)
+    keys = letter_keys(m.keyboard)
+    widths = {round(b.width) for b in keys.values()}
+    # equal but for the rows' spacing, shared among more or fewer keys and gaps
+    assert max(widths) - min(widths) <= 0.05 * max(widths), f"letter keys of unequal widths: {widths}"
+    width = keys["q"].width
+    # each row half a key (or so) to the right of the one above, as on a real keyboard
+    assert abs(keys["a"].center_x - (keys["q"].center_x + width / 2)) < width * 0.15
+    assert abs(keys["z"].center_x - keys["s"].center_x) < width * 0.15
+    for point in (0.1, 0.5, 0.9):  # anywhere on the z key, its left edge too
+        x, y = keys["z"].to_window(keys["z"].x + keys["z"].width * point, keys["z"].center_y)
+        ui.tap_at(x, y)
+    assert not m.keyboard.shift
+    if layout == "letters":
+        assert m.field.text == "zzz"
+    else:
+        assert m.keyboard.preedit == "zzz"
+
+
+def test_123_goes_back_to_the_mode_it_came_from(ui, mount):
+    m = mount(layout="pinyin")
+    m.tap_keys(["to:digits"])
+    back = m.keyboard.key("to:back")
+    assert back.text == "拼音"
+    m.tap_keys(["5", "to:back"])
+    assert m.keyboard.layout == "pinyin" and m.field.text == "5"
+    m.tap_keys(["to:letters", "to:digits"])
+    assert m.keyboard.key("to:back").text == "ABC"
+    m.tap_keys(["to:back"])
+    assert m.keyboard.layout == "letters"
+    ui.app.lang = "en"
+    ui.frames(2)
+    m.tap_keys(["to:pinyin", "to:digits"])
+    assert m.keyboard.key("to:back").text == "Pinyin"
+
+
+@pytest.mark.parametrize("elderly", [False, True])
+def test_ten_candidates_a_page_by_frequency_none_under_the_arrow(ui, mount, elderly):
+    ui.app.elderly = elderly
+    ui.frames(3)
+    m = mount(layout="pinyin")
+    wait_for_dictionary(ui)
+    for letters in ("xiao", "shi", "zhuang", "sfz"):
+        m.tap_keys(letters)
+        ui.frames(2)
+        buttons = m.keyboard.candidate_buttons()
+        if not elderly and letters != "sfz":  # ten characters fit; words take more room
+            assert len(buttons) == 10, [b.text for b in buttons]
+        if letters == "xiao":
+            assert "晓" in m.candidates() or elderly and "晓" in [c.text for c in m.keyboard.input.candidates[:10]]
+        arrow = m.keyboard.ids.next
+        shot = ui.screenshot()
+        for button in buttons:
+            assert button.right <= arrow.x + 0.5, f"{button.text!r} ends at {button.right}, ▶ starts at {arrow.x}"
+            assert button.texture_size[0] <= button.width + 1
+            assert key_box_colours(shot, button) > 4, f"{button.text!r} is not drawn"
+        ui.tap(m.keyboard.key("clear"))
+    assert_readable(ui)
+
+
+def test_the_main_button_stays_put_when_the_keyboard_changes(ui):
+    """identify.manual: name (pinyin, ABC) and ID number (ID keypad) share one keyboard, whose
+    height, and so the 使用 button above it, do not change with the layout or the field."""
+    from testing.driver import type_on_keyboard
+    ui.app.show("identify.manual")
+    ui.wait(lambda: ui.screen.name == "identify.manual", what="the manual identity screen")
+    screen = ui.screen
+    type_on_keyboard(ui, screen.ids.name, ["z", "h"], layout="pinyin")
+    keyboard = screen.ids.dock.keyboard
+    use = screen.ids.use
+    place = (use.to_window(*use.pos), keyboard.height)
+    type_on_keyboard(ui, screen.ids.name, ["to:letters", "a"], layout="pinyin")
+    ui.frames(3)
+    assert keyboard.layout == "letters"
+    assert (use.to_window(*use.pos), keyboard.height) == place
+    type_on_keyboard(ui, screen.ids.id_number, ["4", "3"], layout="idnumber")
+    ui.frames(3)
+    assert (use.to_window(*use.pos), keyboard.height) == place
+    assert screen.ids.id_number.ids.input.text == "43"
+    assert_readable(ui)
+    ui.app.end_session("test done")
+
+
+@pytest.mark.parametrize("screen_name", ["apply.item", "guides"])
+def test_pinyin_initials_search_while_they_are_typed(ui, screen_name):
+    """In pinyin mode the letters not yet turned into Chinese search as initials, as in ABC."""
+    from screens.guides import demo_catalog
+    from testing.driver import press
+    saved = ui.app.services.catalog
+    ui.app.services.catalog = demo_catalog()
+    try:
+        ui.app.show(screen_name)
+        ui.wait(lambda: ui.screen.name == screen_name, what=screen_name)
+        screen = ui.screen
+        press(ui, screen.ids.search)
+        ui.wait(lambda: screen.ids.dock.keyboard is not None and screen.ids.dock.keyboard.parent is not None,
+                what="the keyboard")
+        keyboard = screen.ids.dock.keyboard
+        assert keyboard.layout == "pinyin"
+        wait_for_dictionary(ui)
+        for letter in "sfz":
+            press(ui, keyboard.key(letter), hold=0.08)
+        assert screen.ids.search.text == "" and keyboard.preedit == "sfz"
+        if screen_name == "apply.item":
+            from screens.apply import online_items
+            expected = [i["name"] for i in online_items(ui.app.services.catalog, "sfz")]
+            ui.wait(lambda: [i["name"] for i in screen.items] == expected, timeout=10,
+                    what=f"the items found by sfz, not {[i['name'] for i in screen.items][:3]}")
+            names = [i["name"] for i in screen.items]
+            assert names != [i["name"] for i in online_items(ui.app.services.catalog, "")]
+        else:
+            ui.wait(lambda: screen.settled and screen.query == "sfz", what="the initials search")
+            names = [row["name"] for row in screen.ids.results.data]
+        assert names and "身份证" in names[0], names
+        assert len(names) < len(ui.app.services.catalog.items()), "searched, not the whole list"
+        press(ui, keyboard.key("done"))
+    finally:
+        ui.app.services.catalog = saved
+        ui.app.end_session("test done")

@@ -253,3 +253,15 @@ def test_concurrent_callers_share_one_build(tmp_path, monkeypatch):
     for caller in callers:
         caller.join(10)
     assert len(builds) == 1 and ime.cache_path(tmp_path).read_text() == "built"
+
+
+def test_a_character_is_ranked_by_its_use_in_words_too(dictionary):
+    """晓 is rarely a word on its own in jieba (it lives in 知晓, 晓得): it still comes on the
+    first page of ten for "xiao", ahead of the rare 枭 (which waited on page 2)."""
+    first_page = texts(dictionary.lookup("xiao"), 10)
+    assert "晓" in first_page and "枭" not in first_page
+    typing = ime.PinyinInput(dictionary, page_size=10)
+    typing.feed("xiao")
+    assert len(typing.page_items()) == 10 and "晓" in texts(typing.page_items())
+    for letters, common in (("zhang", "张"), ("wang", "王"), ("deng", "灯"), ("lu", "路")):
+        assert common in texts(dictionary.lookup(letters), 3), letters
