@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest_plugins = ["testing.browser"]  # the `browser` fixture: chromium through Selenium
+pytest_plugins = ["testing.browser", "testing.pcsc"]  # `browser` (chromium), `pcscd_service`
 
 
 @pytest.fixture(autouse=True)

@@ -17,24 +17,6 @@ SEED = Path(__file__).resolve().parents[2] / "assets" / "seed"
 TERMINAL_ID, TERMINAL_SECRET = "devices-test-01", "devices-secret-01"
 
 
-@pytest.fixture(scope="session")
-def pcscd_running():
-    """pcscd with vsmartcard-vpcd for the whole run, so `sim:` card reuses it (never starts its own).
-
-    One pcscd per machine (its socket path is fixed): one already answering is used and
-    left alone; otherwise it is started here, from the main thread, and stopped by its pid.
-    """
-    from hardware.card import pcscd
-    daemon = pcscd.Pcscd()
-    if not pcscd.responding() and not Path(daemon.binary).is_file():
-        pytest.skip("pcscd is not installed (apt-get install pcscd vsmartcard-vpcd)")
-    daemon.ensure()
-    if "Virtual PCD 00 00" not in pcscd.reader_names():
-        pytest.skip("pcscd runs without the vsmartcard-vpcd reader 'Virtual PCD 00 00'")
-    yield daemon
-    daemon.stop()
-
-
 @pytest.fixture
 def paper_out_printer():
     """The printer emulator on a TCP port with no paper; `.url` is the driver URL."""

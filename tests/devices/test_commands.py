@@ -28,7 +28,7 @@ def assert_private(proc, seed_numbers):
 
 # kiosk devices ------------------------------------------------------------------------
 
-def test_devices_json_all_sim_is_ok(pcscd_running, write_config):
+def test_devices_json_all_sim_is_ok(pcscd_service, write_config):
     proc = run_kiosk("--config", config(write_config), "devices", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
@@ -94,7 +94,7 @@ def checks_of(proc):
     return data, {(c["subject"], c["what"]): c for c in data["checks"]}
 
 
-def test_selftest_sim_devices_read_print_and_mask(pcscd_running, write_config, seed_numbers):
+def test_selftest_sim_devices_read_print_and_mask(pcscd_service, write_config, seed_numbers):
     # the embedded hall is asked for at its fixed port; when no demo runs it is "not running"
     proc = run_kiosk("--config", config(write_config), "selftest")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -112,7 +112,7 @@ def test_selftest_sim_devices_read_print_and_mask(pcscd_running, write_config, s
     assert hall.split()[0] in ("ok", "warning")
 
 
-def test_selftest_masks_by_the_privacy_settings(pcscd_running, write_config, seed_numbers):
+def test_selftest_masks_by_the_privacy_settings(pcscd_service, write_config, seed_numbers):
     privacy = "[privacy]\nid_show_head = 2\nid_show_tail = 1\n"
     proc = run_kiosk("--config", config(write_config, SIM, extra=privacy), "selftest", "--json")
     assert_private(proc, seed_numbers)

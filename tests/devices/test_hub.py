@@ -42,7 +42,7 @@ def hub_for():
         hub.close()
 
 
-def test_four_sim_devices_open_off_the_callers_thread_and_report_ok(pcscd_running, hub_for):
+def test_four_sim_devices_open_off_the_callers_thread_and_report_ok(pcscd_service, hub_for):
     events = Events()
     hub = hub_for(ALL_SIM, on_event=events).start()
     assert hub.wait_open(30)
@@ -89,7 +89,7 @@ def test_unknown_kind_is_refused():
         DeviceHub({"fax": "sim:"})
 
 
-def test_a_hung_health_check_does_not_hold_up_the_others(pcscd_running, hub_for):
+def test_a_hung_health_check_does_not_hold_up_the_others(pcscd_service, hub_for):
     from hardware.idcard import frame
     hub = hub_for(ALL_SIM).start()
     assert hub.wait_open(30)

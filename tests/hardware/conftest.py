@@ -101,26 +101,6 @@ def printer_device(printer_emulator):
 
 # --- smart card reader (PC/SC) --------------------------------------------------
 
-@pytest.fixture(scope="session")
-def pcscd_service():
-    """pcscd with the vsmartcard-vpcd driver for the whole run.
-
-    pcsc-lite hard-codes /run/pcscd/pcscd.comm, so one pcscd per machine: if one
-    already answers it is used (and left running; `owned` is False, so tests that
-    stop pcscd skip); otherwise one is started here and stopped by its pid after.
-    """
-    from pathlib import Path
-    from hardware.card import pcscd
-    daemon = pcscd.Pcscd()
-    if not pcscd.responding() and not Path(daemon.binary).is_file():
-        pytest.skip("pcscd is not installed (apt-get install pcscd vsmartcard-vpcd)")
-    daemon.ensure()
-    assert any("Virtual PCD 00 00" == n for n in pcscd.reader_names()), \
-        "pcscd runs without the vsmartcard-vpcd reader 'Virtual PCD 00 00'"
-    yield daemon
-    daemon.stop()
-
-
 def card_wait_reader_empty(timeout=5.0):
     """Wait until pcscd sees no card in 'Virtual PCD 00 00' (so tests start clean)."""
     import time
